@@ -1,0 +1,48 @@
+"""``eks-lab`` command line: lifecycle of the local lab.
+
+    eks-lab aws up|down|status|reset|env|calls
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import aws
+
+
+def _print(obj) -> None:
+    print(json.dumps(obj, indent=2, sort_keys=True))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="eks-lab", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="area", required=True)
+
+    pa = sub.add_parser("aws", help="the moto AWS emulator on 127.0.0.1")
+    pa.add_argument("action", choices=["up", "down", "status", "reset", "env", "calls"])
+    pa.add_argument("--port", type=int, default=aws.DEFAULT_PORT)
+
+    args = p.parse_args(argv)
+    if args.area == "aws":
+        if args.action == "up":
+            _print(aws.up(args.port))
+        elif args.action == "down":
+            _print(aws.down(args.port))
+        elif args.action == "status":
+            st = aws.status(args.port)
+            _print(st)
+            return 0 if st["running"] else 3
+        elif args.action == "reset":
+            aws.reset(args.port)
+        elif args.action == "env":
+            for k, v in aws.env(args.port).items():
+                print(f"export {k}={v}")
+        elif args.action == "calls":
+            print(aws.call_count(args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

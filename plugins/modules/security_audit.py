@@ -1,0 +1,230 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: devsecops.eks_platform contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: security_audit
+short_description: Audit the live AWS state of an eks_platform stack against its security invariants
+version_added: 0.1.0
+description:
+  - Reads the real state of the three VPCs of one stack (found by the C(devsecops:stack) and
+    C(devsecops:vpc) tags) and checks the invariants the collection promises.
+  - C(ssh_sources) - no security group opens TCP 22 except from O(vpn_cidr) or from a bastion
+    security group (tag C(devsecops:role=bastion)).
+  - C(app_egress) - no App VPC route table routes to an internet gateway, NAT gateway or
+    egress-only internet gateway.
+  - C(igw_placement) - only the LB VPC has an internet gateway attached.
+  - C(flow_logs) - every VPC of the stack has an active flow log.
+  - C(bastion_per_az) - exactly one live bastion instance in each of O(az_count) AZs.
+  - C(imdsv2) - every live instance in the stack's VPCs requires IMDSv2 tokens.
+  - The module never changes anything. Each finding names the offending resource.
+author:
+  - devsecops.eks_platform contributors
+options:
+  stack:
+    description: Value of the C(devsecops:stack) tag of the stack to audit.
+    type: str
+    required: true
+  vpn_cidr:
+    description: Client VPN client CIDR, the only CIDR allowed to reach TCP 22.
+    type: str
+    required: true
+  az_count:
+    description: Number of AZs, each of which must hold exactly one bastion.
+    type: int
+    required: true
+  fail_on_findings:
+    description: Fail (naming every offending resource) when any check finds a violation.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Audit the lab stack
+  devsecops.eks_platform.security_audit:
+    stack: eksplat-lab
+    vpn_cidr: 172.31.128.0/22
+    az_count: 3
+"""
+
+RETURN = r"""
+passed:
+  description: Whether no check found a violation.
+  returned: always
+  type: bool
+findings:
+  description: One entry per violation.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - check: ssh_sources
+      resource: sg-0123456789abcdef0
+      message: "sg-0123456789abcdef0 (jump-host) allows TCP 22 from 0.0.0.0/0"
+checks:
+  description: Number of findings per check (0 means the check passed).
+  returned: always
+  type: dict
+vpcs:
+  description: The audited VPC IDs by tier.
+  returned: always
+  type: dict
+"""
+
+import ipaddress
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+CHECKS = ("ssh_sources", "app_egress", "igw_placement", "flow_logs", "bastion_per_az", "imdsv2")
+LIVE = ["pending", "running", "stopping", "stopped"]
+
+
+def _paginate(client, op, key, **kwargs):
+    return client.get_paginator(op).paginate(**kwargs).build_full_result()[key]
+
+
+def _tags(resource):
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+
+
+def _covers_ssh(perm):
+    if perm.get("IpProtocol") == "-1":
+        return True
+    if perm.get("IpProtocol") not in ("tcp", "6"):
+        return False
+    return perm.get("FromPort", 0) <= 22 <= perm.get("ToPort", 65535)
+
+
+def check_ssh(sgs, vpn_net, bastion_sgs):
+    findings = []
+    for sg in sgs:
+        label = "%s (%s)" % (sg["GroupId"], sg.get("GroupName"))
+        for perm in sg.get("IpPermissions", []):
+            if not _covers_ssh(perm):
+                continue
+            for rng in perm.get("IpRanges", []):
+                src = ipaddress.ip_network(rng["CidrIp"], strict=False)
+                if not (src.version == vpn_net.version and src.subnet_of(vpn_net)):
+                    findings.append((sg["GroupId"], "%s allows TCP 22 from %s" % (label, rng["CidrIp"])))
+            for rng in perm.get("Ipv6Ranges", []):
+                findings.append((sg["GroupId"], "%s allows TCP 22 from %s" % (label, rng["CidrIpv6"])))
+            for pl in perm.get("PrefixListIds", []):
+                findings.append((sg["GroupId"], "%s allows TCP 22 from prefix list %s" % (label, pl["PrefixListId"])))
+            for pair in perm.get("UserIdGroupPairs", []):
+                if pair.get("GroupId") not in bastion_sgs:
+                    findings.append((sg["GroupId"], "%s allows TCP 22 from security group %s, not a bastion group"
+                                     % (label, pair.get("GroupId"))))
+    return findings
+
+
+def check_app_egress(route_tables):
+    findings = []
+    for rt in route_tables:
+        for route in rt.get("Routes", []):
+            target = route.get("GatewayId", "") or ""
+            dest = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
+            if target.startswith("igw-") or route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId"):
+                hop = target if target.startswith("igw-") else (route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId"))
+                findings.append((rt["RouteTableId"], "App VPC route table %s routes %s to %s" % (rt["RouteTableId"], dest, hop)))
+    return findings
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            stack=dict(type="str", required=True),
+            vpn_cidr=dict(type="str", required=True),
+            az_count=dict(type="int", required=True),
+            fail_on_findings=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    try:
+        vpn_net = ipaddress.ip_network(p["vpn_cidr"], strict=False)
+    except ValueError as e:
+        module.fail_json(msg="vpn_cidr: %s" % e)
+    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    findings = []
+
+    def add(check, items):
+        findings.extend({"check": check, "resource": r, "message": m} for r, m in items)
+
+    try:
+        vpcs = _paginate(client, "describe_vpcs", "Vpcs",
+                         Filters=[{"Name": "tag:devsecops:stack", "Values": [p["stack"]]}])
+        tiers = {_tags(v).get("devsecops:vpc"): v["VpcId"] for v in vpcs}
+        missing = [t for t in ("security", "lb", "app") if t not in tiers]
+        if missing:
+            module.fail_json(msg="stack %s: no VPC tagged devsecops:vpc=%s" % (p["stack"], ",".join(missing)),
+                             vpcs=tiers)
+        vpc_ids = list(tiers.values())
+        vpc_filter = [{"Name": "vpc-id", "Values": vpc_ids}]
+
+        sgs = _paginate(client, "describe_security_groups", "SecurityGroups", Filters=vpc_filter)
+        bastion_sgs = {sg["GroupId"] for sg in sgs if _tags(sg).get("devsecops:role") == "bastion"}
+        add("ssh_sources", check_ssh(sgs, vpn_net, bastion_sgs))
+
+        app_rts = _paginate(client, "describe_route_tables", "RouteTables",
+                            Filters=[{"Name": "vpc-id", "Values": [tiers["app"]]}])
+        add("app_egress", check_app_egress(app_rts))
+
+        igws = _paginate(client, "describe_internet_gateways", "InternetGateways",
+                         Filters=[{"Name": "attachment.vpc-id", "Values": vpc_ids}])
+        for igw in igws:
+            for att in igw.get("Attachments", []):
+                if att.get("VpcId") != tiers["lb"]:
+                    tier = [k for k, v in tiers.items() if v == att.get("VpcId")][0]
+                    add("igw_placement", [(igw["InternetGatewayId"], "internet gateway %s is attached to the %s VPC %s"
+                                           % (igw["InternetGatewayId"], tier, att.get("VpcId")))])
+
+        flow_logs = _paginate(client, "describe_flow_logs", "FlowLogs",
+                              Filters=[{"Name": "resource-id", "Values": vpc_ids}])
+        logged = {fl["ResourceId"] for fl in flow_logs if fl.get("FlowLogStatus", "ACTIVE") == "ACTIVE"}
+        add("flow_logs", [(vid, "%s VPC %s has no active flow log" % (tier, vid))
+                          for tier, vid in sorted(tiers.items()) if vid not in logged])
+
+        reservations = _paginate(client, "describe_instances", "Reservations",
+                                 Filters=vpc_filter + [{"Name": "instance-state-name", "Values": LIVE}])
+        instances = [i for r in reservations for i in r["Instances"]]
+        per_az = {}
+        for inst in instances:
+            if _tags(inst).get("devsecops:role") == "bastion" and inst.get("VpcId") == tiers["security"]:
+                per_az.setdefault(inst["Placement"]["AvailabilityZone"], []).append(inst["InstanceId"])
+            if inst.get("MetadataOptions", {}).get("HttpTokens") != "required":
+                add("imdsv2", [(inst["InstanceId"], "instance %s (%s) does not require IMDSv2"
+                                % (inst["InstanceId"], _tags(inst).get("Name", "")))])
+        for az, ids in sorted(per_az.items()):
+            if len(ids) > 1:
+                add("bastion_per_az", [(",".join(ids), "AZ %s has %d bastions: %s" % (az, len(ids), ", ".join(ids)))])
+        if len(per_az) != p["az_count"]:
+            add("bastion_per_az", [(tiers["security"], "security VPC %s has bastions in %d AZs (%s), expected %d"
+                                    % (tiers["security"], len(per_az), ", ".join(sorted(per_az)) or "none", p["az_count"]))])
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Failed to read AWS state")
+
+    checks = dict((c, len([f for f in findings if f["check"] == c])) for c in CHECKS)
+    result = dict(changed=False, passed=not findings, findings=findings, checks=checks, vpcs=tiers)
+    if findings and p["fail_on_findings"]:
+        module.fail_json(msg="Security audit of stack %s failed: %s" % (p["stack"], "; ".join(f["message"] for f in findings)),
+                         **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
