@@ -15,7 +15,8 @@ description:
   - Reads the real state of the three VPCs of one stack (found by the C(devsecops:stack) and
     C(devsecops:vpc) tags) and checks the invariants the collection promises.
   - C(ssh_sources) - no security group opens TCP 22 except from O(vpn_cidr) or from a bastion
-    security group (tag C(devsecops:role=bastion)).
+    security group (tag C(devsecops:role=bastion)). A group referencing itself (node-to-node
+    traffic inside one group) opens no path in and is not a finding.
   - C(app_egress) - no App VPC route table routes to an internet gateway, NAT gateway or
     egress-only internet gateway.
   - C(igw_placement) - only the LB VPC has an internet gateway attached.
@@ -126,7 +127,7 @@ def check_ssh(sgs, vpn_net, bastion_sgs):
             for pl in perm.get("PrefixListIds", []):
                 findings.append((sg["GroupId"], "%s allows TCP 22 from prefix list %s" % (label, pl["PrefixListId"])))
             for pair in perm.get("UserIdGroupPairs", []):
-                if pair.get("GroupId") not in bastion_sgs:
+                if pair.get("GroupId") not in bastion_sgs and pair.get("GroupId") != sg["GroupId"]:
                     findings.append((sg["GroupId"], "%s allows TCP 22 from security group %s, not a bastion group"
                                      % (label, pair.get("GroupId"))))
     return findings

@@ -1,6 +1,7 @@
 """``eks-lab`` command line: lifecycle of the local lab.
 
     eks-lab aws up|down|status|reset|env|calls
+    eks-lab pki ensure
 """
 from __future__ import annotations
 
@@ -24,7 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     pa.add_argument("action", choices=["up", "down", "status", "reset", "env", "calls"])
     pa.add_argument("--port", type=int, default=aws.DEFAULT_PORT)
 
+    pp = sub.add_parser("pki", help="create (once) the lab PKI used by the Client VPN role")
+    pp.add_argument("action", choices=["ensure"])
+
     args = p.parse_args(argv)
+    if args.area == "pki":
+        from . import pki
+        _print(pki.ensure())
+        return 0
     if args.area == "aws":
         if args.action == "up":
             _print(aws.up(args.port))

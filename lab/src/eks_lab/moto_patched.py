@@ -88,6 +88,26 @@ def _apply_patches() -> None:
 
     ec2_utils.EC2_PREFIX_TO_RESOURCE["nat"] = "natgateway"
 
+    # Gap 5: an action moto does not implement (Client VPN, Image Builder...) answers HTTP 500
+    # with an HTML page that botocore cannot parse. AWS answers an unknown action with a 400
+    # InvalidAction error; do the same, so callers can tell "not available here" from a fault.
+    from moto.core.responses import BaseResponse
+
+    orig_call_action = BaseResponse.call_action
+
+    def call_action(self):  # noqa: ANN001
+        try:
+            return orig_call_action(self)
+        except NotImplementedError as exc:
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error>'
+                "<Code>InvalidAction</Code><Message>%s (not implemented by the local emulator)</Message>"
+                "</Error></Errors><RequestID>eks-lab</RequestID></Response>" % exc
+            )
+            return 400, {"Content-Type": "text/xml"}, body
+
+    BaseResponse.call_action = call_action
+
 
 class CallCounter:
     """WSGI middleware counting AWS API requests (not the lab's own endpoints)."""

@@ -1,0 +1,58 @@
+"""A throwaway lab PKI (CA, server and one client certificate) for the Client VPN role."""
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from . import STATE_DIR
+
+PKI_DIR = STATE_DIR / "pki"
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _cert(subject, issuer, key, signing_key, ca: bool, usage):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(minutes=5))
+         .not_valid_after(now + datetime.timedelta(days=365))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if usage:
+        b = b.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+    if not ca:
+        b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(subject.rfc4514_string()[3:])]), critical=False)
+    return b.sign(signing_key, hashes.SHA256())
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+    path.chmod(0o600)
+
+
+def ensure(directory: Path = PKI_DIR) -> dict[str, str]:
+    """Create the PKI once; later calls return the same files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {n: str(directory / f"{n}.pem") for n in ("ca", "ca-key", "server", "server-key", "client", "client-key")}
+    if all(Path(f).exists() for f in files.values()):
+        return files
+    pem = serialization.Encoding.PEM
+    def key_pem(k):
+        return k.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = _cert(_name("eks-lab-ca"), _name("eks-lab-ca"), ca_key, ca_key, True, None)
+    for name, usage in (("server", ExtendedKeyUsageOID.SERVER_AUTH), ("client", ExtendedKeyUsageOID.CLIENT_AUTH)):
+        k = ec.generate_private_key(ec.SECP256R1())
+        c = _cert(_name(f"{name}.vpn.eks-lab.internal"), ca.subject, k, ca_key, False, usage)
+        _write(directory / f"{name}.pem", c.public_bytes(pem))
+        _write(directory / f"{name}-key.pem", key_pem(k))
+    _write(directory / "ca.pem", ca.public_bytes(pem))
+    _write(directory / "ca-key.pem", key_pem(ca_key))
+    return files
