@@ -13,8 +13,14 @@ from pathlib import Path
 from . import STATE_DIR
 
 DEFAULT_PORT = int(os.environ.get("EKS_LAB_MOTO_PORT", "5055"))
-PIDFILE = STATE_DIR / "moto.pid"
-LOGFILE = STATE_DIR / "moto.log"
+
+
+def _pidfile(port: int):
+    return STATE_DIR / f"moto-{port}.pid"
+
+
+def _logfile(port: int):
+    return STATE_DIR / f"moto-{port}.log"
 
 
 def endpoint(port: int = DEFAULT_PORT) -> str:
@@ -41,7 +47,8 @@ def _alive(port: int) -> bool:
 
 
 def status(port: int = DEFAULT_PORT) -> dict:
-    pid = int(PIDFILE.read_text()) if PIDFILE.exists() else None
+    pidfile = _pidfile(port)
+    pid = int(pidfile.read_text()) if pidfile.exists() else None
     return {"endpoint": endpoint(port), "running": _alive(port), "pid": pid}
 
 
@@ -51,16 +58,16 @@ def up(port: int = DEFAULT_PORT, timeout: float = 60) -> dict:
         return status(port) | {"started": False}
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     child_env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
-    with open(LOGFILE, "ab") as log:
+    with open(_logfile(port), "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "eks_lab.moto_patched", "-H", "127.0.0.1", "-p", str(port)],
             stdout=log, stderr=subprocess.STDOUT, env=child_env, start_new_session=True,
         )
-    PIDFILE.write_text(str(proc.pid))
+    _pidfile(port).write_text(str(proc.pid))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"moto server exited with {proc.returncode}; see {LOGFILE}")
+            raise RuntimeError(f"moto server exited with {proc.returncode}; see {_logfile(port)}")
         if _alive(port):
             return status(port) | {"started": True}
         time.sleep(0.3)
@@ -69,14 +76,15 @@ def up(port: int = DEFAULT_PORT, timeout: float = 60) -> dict:
 
 def down(port: int = DEFAULT_PORT) -> dict:
     stopped = False
-    if PIDFILE.exists():
-        pid = int(PIDFILE.read_text())
+    pidfile = _pidfile(port)
+    if pidfile.exists():
+        pid = int(pidfile.read_text())
         try:
             os.killpg(pid, signal.SIGTERM)
             stopped = True
         except ProcessLookupError:
             pass
-        PIDFILE.unlink()
+        pidfile.unlink()
         for _ in range(50):
             if not _alive(port):
                 break
@@ -94,3 +102,45 @@ def call_count(port: int = DEFAULT_PORT) -> int:
     """Number of AWS API requests the emulator answered (counted by our wrapper)."""
     with urllib.request.urlopen(endpoint(port) + "/eks-lab/calls", timeout=5) as r:
         return json.load(r)["calls"]
+
+
+def stack_resources(stack: str, region: str = "us-east-1", port: int = DEFAULT_PORT) -> dict[str, list[str]]:
+    """IDs of every live resource of a stack in the emulator, by kind (tags, names, prefixes)."""
+    import boto3
+
+    kw = dict(region_name=region, endpoint_url=endpoint(port),
+              aws_access_key_id="testing", aws_secret_access_key="testing")
+    ec2 = boto3.client("ec2", **kw)
+    f = [{"Name": "tag:devsecops:stack", "Values": [stack]}]
+    out = {
+        "vpcs": [v["VpcId"] for v in ec2.describe_vpcs(Filters=f)["Vpcs"]],
+        "subnets": [s["SubnetId"] for s in ec2.describe_subnets(Filters=f)["Subnets"]],
+        "security_groups": [g["GroupId"] for g in ec2.describe_security_groups(Filters=f)["SecurityGroups"]],
+        "route_tables": [r["RouteTableId"] for r in ec2.describe_route_tables(Filters=f)["RouteTables"]],
+        "nat_gateways": [n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filters=f)["NatGateways"]
+                         if n["State"] not in ("deleted", "deleting")],
+        "peering": [p["VpcPeeringConnectionId"] for p in ec2.describe_vpc_peering_connections(Filters=f)["VpcPeeringConnections"]
+                    if p["Status"]["Code"] not in ("deleted", "rejected")],
+        "internet_gateways": [i["InternetGatewayId"] for i in ec2.describe_internet_gateways(Filters=f)["InternetGateways"]],
+        "elastic_ips": [a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]],
+        "dhcp_options": [d["DhcpOptionsId"] for d in ec2.describe_dhcp_options(Filters=f)["DhcpOptions"]],
+        "vpc_endpoints": [e["VpcEndpointId"] for e in ec2.describe_vpc_endpoints(Filters=f)["VpcEndpoints"]
+                          if e["State"].lower() not in ("deleted", "deleting")],
+        "instances": [i["InstanceId"] for r in ec2.describe_instances(Filters=f + [
+            {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}])["Reservations"]
+            for i in r["Instances"]],
+        "flow_logs": [fl["FlowLogId"] for fl in ec2.describe_flow_logs()["FlowLogs"]
+                      if fl.get("LogGroupName", "").startswith(f"/eks-platform/{stack}/")],
+    }
+    logs = boto3.client("logs", **kw)
+    out["log_groups"] = [g["logGroupName"] for g in logs.describe_log_groups(
+        logGroupNamePrefix=f"/eks-platform/{stack}/")["logGroups"]]
+    iam = boto3.client("iam", **kw)
+    out["iam_roles"] = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(f"{stack}-{region}-")]
+    out["instance_profiles"] = [p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]
+                                if p["InstanceProfileName"].startswith(f"{stack}-{region}-")]
+    acm = boto3.client("acm", **kw)
+    out["certificates"] = [c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"]
+                           if any(t["Key"] == "devsecops:stack" and t["Value"] == stack
+                                  for t in acm.list_tags_for_certificate(CertificateArn=c["CertificateArn"]).get("Tags", []))]
+    return out

@@ -1,0 +1,56 @@
+"""Integration fixtures: a dedicated moto server and an ansible-playbook runner."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PORT = int(os.environ.get("EKS_LAB_TEST_MOTO_PORT", "5077"))
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+@dataclass
+class Run:
+    rc: int
+    out: str
+
+    @property
+    def recap(self) -> dict:
+        return {m.group(1): dict(ok=int(m.group(2)), changed=int(m.group(3)), unreachable=int(m.group(4)),
+                                 failed=int(m.group(5))) for m in RECAP.finditer(self.out)}
+
+
+@pytest.fixture(scope="session")
+def lab_aws():
+    """A moto server of its own for the test session, on the lab inventory's port."""
+    from eks_lab import aws, pki
+
+    pki.ensure()
+    aws.down(PORT)
+    aws.up(PORT)
+    yield aws
+    aws.down(PORT)
+
+
+@pytest.fixture(scope="session")
+def playbook(lab_aws):
+    env = dict(os.environ, EKS_LAB_MOTO_PORT=str(PORT), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
+               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        env.pop(var, None)
+
+    def run(name: str, *args: str, inventory: str = "inventories/lab") -> Run:
+        cmd = ["ansible-playbook", "-i", inventory, f"playbooks/{name}", *args]
+        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1200)
+        out = proc.stdout + proc.stderr
+        (REPO / "tests" / "output").mkdir(parents=True, exist_ok=True)
+        (REPO / "tests" / "output" / f"{name}-{'-'.join(a.replace('/', '_') for a in args)[:80]}.log").write_text(out)
+        return Run(proc.returncode, out)
+
+    return run

@@ -1,0 +1,132 @@
+"""The network and access tier on the local AWS emulator: bad input, provision, audit,
+idempotence, drift and repair, teardown. Tests run in file order and share one emulator."""
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from conftest import PORT
+
+STACK = "eksplat-lab"
+REGION = "us-east-1"
+
+
+def ec2():
+    return boto3.client("ec2", region_name=REGION, endpoint_url=f"http://127.0.0.1:{PORT}",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def live(lab_aws, stack=STACK, region=REGION):
+    return {k: v for k, v in lab_aws.stack_resources(stack, region, PORT).items() if v}
+
+
+@pytest.mark.parametrize("extra,needle", [
+    (['-e', '{"network_vpcs": {"security": {"cidr": "10.10.0.0/33", "tiers": ["private"]}, '
+            '"lb": {"cidr": "10.20.0.0/16", "tiers": ["public"]}, "app": {"cidr": "10.30.0.0/16", "tiers": ["private"]}}}'],
+     "network_vpcs.security.cidr"),
+    (['-e', '{"network_vpcs": {"security": {"cidr": "10.10.0.0/16", "tiers": ["private"]}, '
+            '"lb": {"cidr": "10.10.128.0/17", "tiers": ["public"]}, "app": {"cidr": "10.30.0.0/16", "tiers": ["private"]}}}'],
+     "overlaps"),
+    (["-e", "network_subnet_newbits=1"], "does not fit"),
+    (["-e", "eks_platform_region=us-west-1"], "network_az_count: us-west-1 has 2"),
+    (["-e", "eks_platform_region=mars-north-1"], "network_region: unknown region mars-north-1"),
+    (["-e", "eks_platform_az_count=banana"], "network_az_count"),
+], ids=["malformed-cidr", "overlapping-cidrs", "plan-does-not-fit", "too-many-azs", "unknown-region", "az-count-not-int"])
+def test_bad_input_fails_naming_the_variable_and_creates_nothing(playbook, lab_aws, extra, needle):
+    before = lab_aws.call_count(PORT)
+    run = playbook("provision.yml", *extra)
+    calls = lab_aws.call_count(PORT) - before
+    assert run.rc != 0
+    assert needle in run.out
+    # At most the read-only AZ lookup reached the emulator, and nothing exists.
+    assert calls <= 1
+    assert live(lab_aws) == {}
+    assert live(lab_aws, region="us-west-1") == {}
+
+
+def test_provision_then_audit_passes(playbook, lab_aws):
+    run = playbook("provision.yml")
+    assert run.rc == 0, run.out[-3000:]
+    assert "SKIPPED Client VPN endpoint" in run.out  # the emulator has no Client VPN API: visible skip
+    res = live(lab_aws)
+    assert len(res["vpcs"]) == 3
+    assert len(res["subnets"]) == 3 + 6 + 3
+    assert len(res["nat_gateways"]) == 3 and len(res["elastic_ips"]) == 3
+    assert len(res["internet_gateways"]) == 1
+    assert len(res["peering"]) == 2
+    assert len(res["instances"]) == 4  # 3 bastions + 1 jump host
+    assert len(res["flow_logs"]) == 3
+    assert len(res["vpc_endpoints"]) == 9
+    audit = playbook("audit.yml")
+    assert audit.rc == 0, audit.out[-3000:]
+    assert "All 6 security invariants hold" in audit.out
+
+
+def test_app_vpc_has_no_internet_route_and_ssh_paths_are_exact(lab_aws):
+    c = ec2()
+    vpcs = {t["Value"]: v for v in c.describe_vpcs(Filters=[{"Name": "tag:devsecops:stack", "Values": [STACK]}])["Vpcs"]
+            for t in v["Tags"] if t["Key"] == "devsecops:vpc"}
+    app = vpcs["app"]["VpcId"]
+    for rt in c.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [app]}])["RouteTables"]:
+        for r in rt["Routes"]:
+            assert r.get("DestinationCidrBlock") != "0.0.0.0/0", r
+            assert not r.get("NatGatewayId") and not str(r.get("GatewayId", "")).startswith("igw-"), r
+    sgs = {g["GroupName"]: g for g in c.describe_security_groups(
+        Filters=[{"Name": "tag:devsecops:stack", "Values": [STACK]}])["SecurityGroups"]}
+    bastion, jump = sgs[f"{STACK}-bastion"], sgs[f"{STACK}-jump-host"]
+    assert [(p["FromPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in bastion["IpPermissions"]] == [(22, ["172.31.128.0/22"])]
+    assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]], p["IpRanges"]) for p in jump["IpPermissions"]] \
+        == [(22, [bastion["GroupId"]], [])]
+    for inst in (i for r in c.describe_instances()["Reservations"] for i in r["Instances"]):
+        assert inst["MetadataOptions"]["HttpTokens"] == "required"
+        assert "PublicIpAddress" not in inst or not inst["PublicIpAddress"]
+
+
+def test_second_run_changes_nothing(playbook):
+    run = playbook("provision.yml")
+    assert run.rc == 0, run.out[-3000:]
+    assert run.recap["localhost"]["changed"] == 0, [l for l in run.out.splitlines() if l.startswith("changed")]
+
+
+def test_check_mode_on_a_built_stack_reports_no_change(playbook):
+    run = playbook("provision.yml", "--check", "--diff")
+    assert run.rc == 0, run.out[-3000:]
+    assert run.recap["localhost"]["changed"] == 0
+
+
+def test_drift_is_detected_then_repaired(playbook, lab_aws):
+    c = ec2()
+    f = [{"Name": "tag:devsecops:stack", "Values": [STACK]}]
+    sgs = {g["GroupName"]: g["GroupId"] for g in c.describe_security_groups(Filters=f)["SecurityGroups"]}
+    rts = {t["Value"]: rt for rt in c.describe_route_tables(Filters=f)["RouteTables"] for t in rt["Tags"] if t["Key"] == "Name"}
+    app_rt = rts[f"{STACK}-app-private"]["RouteTableId"]
+    nat = c.describe_nat_gateways(Filters=f)["NatGateways"][0]["NatGatewayId"]
+    # 1. a rogue SSH rule from anywhere; 2. a deleted route; 3. an App VPC route to a NAT gateway
+    c.authorize_security_group_ingress(GroupId=sgs[f"{STACK}-jump-host"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    c.delete_route(RouteTableId=app_rt, DestinationCidrBlock="10.10.0.0/16")
+    c.create_route(RouteTableId=app_rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+
+    audit = playbook("audit.yml")
+    assert audit.rc != 0
+    assert sgs[f"{STACK}-jump-host"] in audit.out and "0.0.0.0/0" in audit.out
+    assert app_rt in audit.out and nat in audit.out
+
+    repair = playbook("provision.yml")
+    assert repair.rc == 0, repair.out[-3000:]
+    assert repair.recap["localhost"]["changed"] >= 2
+    routes = {r.get("DestinationCidrBlock") for r in c.describe_route_tables(RouteTableIds=[app_rt])["RouteTables"][0]["Routes"]}
+    assert "10.10.0.0/16" in routes and "0.0.0.0/0" not in routes
+    assert playbook("audit.yml").rc == 0
+
+
+def test_teardown_removes_everything_and_is_idempotent(playbook, lab_aws):
+    refused = playbook("teardown.yml")
+    assert refused.rc != 0 and "teardown_confirm" in refused.out
+    assert len(live(lab_aws)["vpcs"]) == 3
+
+    run = playbook("teardown.yml", "-e", f"teardown_confirm={STACK}")
+    assert run.rc == 0, run.out[-3000:]
+    assert live(lab_aws) == {}
+    again = playbook("teardown.yml", "-e", f"teardown_confirm={STACK}")
+    assert again.rc == 0 and again.recap["localhost"]["changed"] == 0

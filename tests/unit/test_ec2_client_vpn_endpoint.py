@@ -1,0 +1,175 @@
+"""Client VPN is not implemented by moto: these tests pin the module's API conversation with
+botocore's Stubber (every call, its parameters and order are asserted)."""
+import pytest
+from botocore.stub import ANY, Stubber
+
+from conftest import run_module
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.devsecops.eks_platform.plugins.modules import ec2_client_vpn_endpoint as mod
+
+EID = "cvpn-endpoint-0123456789abcdef0"
+SERVER = "arn:aws:acm:us-east-1:123456789012:certificate/server"
+ARGS = dict(
+    region="us-east-1", name="stack-client-vpn", client_cidr_block="172.31.128.0/22",
+    server_certificate_arn=SERVER, client_root_certificate_arn=SERVER, vpc_id="vpc-1",
+    security_group_ids=["sg-1"], subnet_ids=["subnet-a"],
+    authorization_rules=[{"target_network_cidr": "10.10.128.0/20", "description": "bastions"}],
+    connection_log_group="/eks/cvpn", connection_log_stream="connections", wait=True,
+)
+
+
+@pytest.fixture
+def stub(monkeypatch):
+    holder = {}
+    orig = AnsibleAWSModule.client
+
+    def client(self, service, retry_decorator=None, **kw):
+        wrapped = orig(self, service, retry_decorator, **kw)
+        holder["stubber"] = holder["make"](wrapped.client)
+        return wrapped
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr(AnsibleAWSModule, "client", client)
+    monkeypatch.setattr(mod.time, "sleep", lambda s: None)
+    return holder
+
+
+def endpoint(**over):
+    ep = {"ClientVpnEndpointId": EID, "ClientCidrBlock": "172.31.128.0/22", "ServerCertificateArn": SERVER,
+          "SplitTunnel": True, "VpnPort": 443, "Description": "", "SessionTimeoutHours": 8, "VpcId": "vpc-1",
+          "SecurityGroupIds": ["sg-1"], "Status": {"Code": "available"},
+          "ConnectionLogOptions": {"Enabled": True, "CloudwatchLogGroup": "/eks/cvpn", "CloudwatchLogStream": "connections"},
+          "Tags": [{"Key": "Name", "Value": "stack-client-vpn"}]}
+    ep.update(over)
+    return ep
+
+
+NET = {"ClientVpnTargetNetworks": [{"TargetNetworkId": "subnet-a", "AssociationId": "cvpn-assoc-1",
+                                    "Status": {"Code": "associated"}}]}
+RULES = {"AuthorizationRules": [{"DestinationCidr": "10.10.128.0/20", "AccessAll": True, "Status": {"Code": "active"}}]}
+FIND = {"Filters": [{"Name": "tag:Name", "Values": ["stack-client-vpn"]}]}
+BY_ID = {"ClientVpnEndpointIds": [EID]}
+ON_EP = {"ClientVpnEndpointId": EID}
+
+
+def script(calls):
+    def make(client):
+        s = Stubber(client)
+        for method, response, params in calls:
+            s.add_response(method, response, params)
+        s.activate()
+        make.stubber = s
+        return s
+    return make
+
+
+def run(stub, calls, **args):
+    stub["make"] = script(calls)
+    result = run_module(mod.main, dict(ARGS, **args))
+    stub["stubber"].assert_no_pending_responses()
+    return result
+
+
+def test_create_associates_and_authorizes(stub):
+    result = run(stub, [
+        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": []}, FIND),
+        ("create_client_vpn_endpoint", {"ClientVpnEndpointId": EID}, {
+            "ClientCidrBlock": "172.31.128.0/22", "ServerCertificateArn": SERVER,
+            "AuthenticationOptions": [{"Type": "certificate-authentication",
+                                       "MutualAuthentication": {"ClientRootCertificateChainArn": SERVER}}],
+            "ConnectionLogOptions": {"Enabled": True, "CloudwatchLogGroup": "/eks/cvpn", "CloudwatchLogStream": "connections"},
+            "Description": "", "SplitTunnel": True, "TransportProtocol": "udp", "VpnPort": 443, "SessionTimeoutHours": 8,
+            "VpcId": "vpc-1", "SecurityGroupIds": ["sg-1"], "TagSpecifications": ANY}),
+        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint()]}, BY_ID),
+        ("describe_client_vpn_target_networks", {"ClientVpnTargetNetworks": []}, ON_EP),
+        ("associate_client_vpn_target_network", {"AssociationId": "cvpn-assoc-1"}, dict(ON_EP, SubnetId="subnet-a")),
+        ("describe_client_vpn_target_networks", NET, ON_EP),
+        ("describe_client_vpn_authorization_rules", {"AuthorizationRules": []}, ON_EP),
+        ("authorize_client_vpn_ingress", {"Status": {"Code": "authorizing"}},
+         dict(ON_EP, TargetNetworkCidr="10.10.128.0/20", Description="bastions", AuthorizeAllGroups=True)),
+        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint()]}, BY_ID),
+        ("describe_client_vpn_target_networks", NET, ON_EP),
+        ("describe_client_vpn_authorization_rules", RULES, ON_EP),
+    ])
+    assert result["changed"] is True
+    assert result["endpoint"]["client_vpn_endpoint_id"] == EID
+    assert result["endpoint"]["associations"] == ["subnet-a"]
+    assert result["endpoint"]["authorization_rules"] == ["10.10.128.0/20"]
+    assert result["diff"]["before"] == {}
+
+
+def test_noop_makes_no_write(stub):
+    result = run(stub, [
+        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint()]}, FIND),
+        ("describe_client_vpn_target_networks", NET, ON_EP),
+        ("describe_client_vpn_authorization_rules", RULES, ON_EP),
+        ("describe_client_vpn_target_networks", NET, ON_EP),
+        ("describe_client_vpn_authorization_rules", RULES, ON_EP),
+        ("describe_client_vpn_target_networks", NET, ON_EP),
+        ("describe_client_vpn_authorization_rules", RULES, ON_EP),
+    ])
+    assert result["changed"] is False
+    assert result["diff"]["before"] == result["diff"]["after"]
+
+
+def test_update_modifies_and_purges_extra_rule_and_subnet(stub):
+    extra_net = {"ClientVpnTargetNetworks": NET["ClientVpnTargetNetworks"] + [
+        {"TargetNetworkId": "subnet-x", "AssociationId": "cvpn-assoc-x", "Status": {"Code": "associated"}}]}
+    extra_rules = {"AuthorizationRules": RULES["AuthorizationRules"] + [
+        {"DestinationCidr": "0.0.0.0/0", "AccessAll": True, "Status": {"Code": "active"}}]}
+    result = run(stub, [
+        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint(SplitTunnel=False)]}, FIND),
+        ("describe_client_vpn_target_networks", extra_net, ON_EP),
+        ("describe_client_vpn_authorization_rules", extra_rules, ON_EP),
+        ("modify_client_vpn_endpoint", {"Return": True}, dict(ON_EP, SplitTunnel=True)),
+        ("describe_client_vpn_target_networks", extra_net, ON_EP),
+        ("disassociate_client_vpn_target_network", {"AssociationId": "cvpn-assoc-x"}, dict(ON_EP, AssociationId="cvpn-assoc-x")),
+        ("describe_client_vpn_target_networks", NET, ON_EP),
+        ("describe_client_vpn_authorization_rules", extra_rules, ON_EP),
+        ("revoke_client_vpn_ingress", {"Status": {"Code": "revoking"}}, dict(ON_EP, TargetNetworkCidr="0.0.0.0/0", RevokeAllGroups=True)),
+        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint()]}, BY_ID),
+        ("describe_client_vpn_target_networks", NET, ON_EP),
+        ("describe_client_vpn_authorization_rules", RULES, ON_EP),
+    ])
+    assert result["changed"] is True
+    assert result["diff"]["before"]["authorization_rules"] == ["0.0.0.0/0", "10.10.128.0/20"]
+    assert result["diff"]["after"]["authorization_rules"] == ["10.10.128.0/20"]
+
+
+def test_check_mode_reads_only(stub):
+    result = run(stub, [
+        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": []}, FIND),
+    ], _ansible_check_mode=True)
+    assert result["changed"] is True
+    assert result["endpoint"]["associations"] == ["subnet-a"]
+
+
+def test_delete_disassociates_then_deletes(stub):
+    result = run(stub, [
+        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint()]}, FIND),
+        ("describe_client_vpn_target_networks", NET, ON_EP),
+        ("describe_client_vpn_authorization_rules", RULES, ON_EP),
+        ("describe_client_vpn_target_networks", NET, ON_EP),
+        ("disassociate_client_vpn_target_network", {"AssociationId": "cvpn-assoc-1"}, dict(ON_EP, AssociationId="cvpn-assoc-1")),
+        ("describe_client_vpn_target_networks", {"ClientVpnTargetNetworks": []}, ON_EP),
+        ("delete_client_vpn_endpoint", {"Status": {"Code": "deleting"}}, ON_EP),
+    ], state="absent")
+    assert result["changed"] is True and result["endpoint"] == {}
+
+
+def test_delete_when_absent_is_noop(stub):
+    result = run(stub, [("describe_client_vpn_endpoints", {"ClientVpnEndpoints": []}, FIND)], state="absent")
+    assert result["changed"] is False
+
+
+def test_unsupported_api_is_reported(stub):
+    def make(client):
+        s = Stubber(client)
+        s.add_client_error("describe_client_vpn_endpoints", service_error_code="InvalidAction", http_status_code=400)
+        s.activate()
+        return s
+    stub["make"] = make
+    result = run_module(mod.main, dict(ARGS))
+    assert result["failed"] is True and result["unsupported"] is True

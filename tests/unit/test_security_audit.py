@@ -1,0 +1,89 @@
+import boto3
+
+from conftest import run_module
+from ansible_collections.devsecops.eks_platform.plugins.modules import security_audit
+
+VPN = "172.31.128.0/22"
+
+
+def _stack(ec2):
+    ids = {}
+    for tier, cidr in (("security", "10.10.0.0/16"), ("lb", "10.20.0.0/16"), ("app", "10.30.0.0/16")):
+        vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": [
+            {"Key": "devsecops:stack", "Value": "s"}, {"Key": "devsecops:vpc", "Value": tier}]}])["Vpc"]["VpcId"]
+        ids[tier] = vpc
+        ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogGroupName="/fl/" + tier,
+                             DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/x")
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=ids["lb"])
+    bastion_sg = ec2.create_security_group(GroupName="bastion", Description="b", VpcId=ids["security"],
+                                           TagSpecifications=[{"ResourceType": "security-group", "Tags": [
+                                               {"Key": "devsecops:role", "Value": "bastion"}]}])["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=bastion_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": VPN}]}])
+    jump_sg = ec2.create_security_group(GroupName="jump", Description="j", VpcId=ids["app"])["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=jump_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": bastion_sg}]}])
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    for az in ("us-east-1a", "us-east-1b"):
+        subnet = ec2.create_subnet(VpcId=ids["security"], CidrBlock="10.10.%d.0/24" % (1 if az.endswith("a") else 2),
+                                   AvailabilityZone=az)["Subnet"]["SubnetId"]
+        ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, SubnetId=subnet,
+                          MetadataOptions={"HttpTokens": "required"},
+                          TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                              {"Key": "devsecops:role", "Value": "bastion"}]}])
+    return ids, igw, jump_sg
+
+
+def _audit(**kw):
+    return run_module(security_audit.main, dict(dict(region="us-east-1", stack="s", vpn_cidr=VPN, az_count=2), **kw))
+
+
+def test_clean_stack_passes(aws_offline):
+    _stack(boto3.client("ec2", region_name="us-east-1"))
+    result = _audit()
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["passed"] is True and result["findings"] == []
+    assert set(result["checks"]) == {"ssh_sources", "app_egress", "igw_placement", "flow_logs", "bastion_per_az", "imdsv2"}
+
+
+def test_every_violation_is_named(aws_offline):
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    ids, igw, jump_sg = _stack(ec2)
+    # rogue SSH from anywhere
+    ec2.authorize_security_group_ingress(GroupId=jump_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 20, "ToPort": 30, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    # App VPC route to an internet gateway, and an IGW on the security VPC
+    rt = ec2.create_route_table(VpcId=ids["app"])["RouteTable"]["RouteTableId"]
+    igw2 = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw2, VpcId=ids["app"])
+    ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw2)
+    # flow log removed from the security VPC
+    fl = [f for f in ec2.describe_flow_logs()["FlowLogs"] if f["ResourceId"] == ids["security"]][0]
+    ec2.delete_flow_logs(FlowLogIds=[fl["FlowLogId"]])
+    # an instance without IMDSv2 in the App VPC
+    subnet = ec2.create_subnet(VpcId=ids["app"], CidrBlock="10.30.1.0/24")["Subnet"]["SubnetId"]
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    inst = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, SubnetId=subnet,
+                             MetadataOptions={"HttpTokens": "optional"})["Instances"][0]["InstanceId"]
+
+    result = _audit(az_count=3)
+    assert result["failed"] is True and result["passed"] is False
+    by_check = {}
+    for f in result["findings"]:
+        by_check.setdefault(f["check"], []).append(f)
+    assert by_check["ssh_sources"][0]["resource"] == jump_sg and "0.0.0.0/0" in by_check["ssh_sources"][0]["message"]
+    assert by_check["app_egress"][0]["resource"] == rt and igw2 in by_check["app_egress"][0]["message"]
+    assert by_check["igw_placement"][0]["resource"] == igw2
+    assert by_check["flow_logs"][0]["resource"] == ids["security"]
+    assert by_check["imdsv2"][0]["resource"] == inst
+    assert "expected 3" in by_check["bastion_per_az"][0]["message"]
+    for f in result["findings"]:
+        assert f["resource"] in result["msg"] or f["message"] in result["msg"]
+
+
+def test_report_only_mode_does_not_fail(aws_offline):
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    _stack(ec2)
+    result = _audit(az_count=3, fail_on_findings=False)
+    assert result.get("failed") is not True and result["passed"] is False and result["checks"]["bastion_per_az"] == 1
