@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: devsecops.eks_platform contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters that compute and check the collection's CIDR plan (stdlib ipaddress only)."""
 
 from __future__ import absolute_import, division, print_function

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: devsecops.eks_platform contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: (c) 2026, devsecops.eks_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -20,7 +20,7 @@ description:
   - When the endpoint's API is not available (for example an emulator without Client VPN), the
     module fails with RV(unsupported=true) so a caller can skip visibly.
 author:
-  - devsecops.eks_platform contributors
+  - DevSecOps Platform Team (@devsecops)
 options:
   name:
     description: Value of the C(Name) tag that identifies the endpoint.

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: devsecops.eks_platform contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: (c) 2026, devsecops.eks_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -18,7 +18,7 @@ description:
   - Flow log attributes other than tags cannot be changed in place; when they differ the flow
     log is replaced (deleted and recreated).
 author:
-  - devsecops.eks_platform contributors
+  - DevSecOps Platform Team (@devsecops)
 options:
   resource_id:
     description: ID of the VPC, subnet or network interface.

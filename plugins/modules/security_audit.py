@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: devsecops.eks_platform contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright: (c) 2026, devsecops.eks_platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -25,7 +25,7 @@ description:
   - C(imdsv2) - every live instance in the stack's VPCs requires IMDSv2 tokens.
   - The module never changes anything. Each finding names the offending resource.
 author:
-  - devsecops.eks_platform contributors
+  - DevSecOps Platform Team (@devsecops)
 options:
   stack:
     description: Value of the C(devsecops:stack) tag of the stack to audit.

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 from . import STATE_DIR
 
@@ -85,7 +84,7 @@ def down(port: int = DEFAULT_PORT) -> dict:
         except ProcessLookupError:
             pass
         pidfile.unlink()
-        for _ in range(50):
+        for _attempt in range(50):
             if not _alive(port):
                 break
             time.sleep(0.1)

@@ -44,6 +44,7 @@ def ensure(directory: Path = PKI_DIR) -> dict[str, str]:
     if all(Path(f).exists() for f in files.values()):
         return files
     pem = serialization.Encoding.PEM
+
     def key_pem(k):
         return k.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     ca_key = ec.generate_private_key(ec.SECP256R1())

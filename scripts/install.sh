@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the collection's controller, lab and tests need on a fresh Debian 12 machine:
+# apt packages and a virtualenv (.venv) on the newest Python available.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+
+APT_PACKAGES=(git python3-venv openssh-client shellcheck)
+# Extra packages (space separated) from the caller, e.g. the lab image builders.
+read -r -a EXTRA <<< "${EKS_LAB_EXTRA_APT:-}"
+APT_PACKAGES+=("${EXTRA[@]}")
+missing=()
+for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== apt: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Newest Python on the machine (pyenv's 3.13/3.12 where present, else Debian's 3.11).
+pick_python() {
+  for v in 3.14 3.13 3.12 3.11; do
+    command -v "python$v" >/dev/null 2>&1 && { command -v "python$v"; return; }
+    for p in "$HOME"/.pyenv/versions/"$v".*/bin/python; do [ -x "$p" ] && { echo "$p"; return; }; done
+  done
+  command -v python3
+}
+PY=${EKS_PYTHON:-$(pick_python)}
+
+if [ -L .venv ] || [ ! -x .venv/bin/python ]; then
+  [ -L .venv ] && rm .venv
+  echo "== venv: $("$PY" --version) at .venv"
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.eks-requirements.sha
+want=$(cat requirements.txt lab/pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "== pip: requirements.txt and the lab package"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -e lab
+  echo "$want" > "$stamp"
+fi
+.venv/bin/ansible --version | head -1
