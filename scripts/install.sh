@@ -19,10 +19,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Newest Python on the machine (pyenv's 3.13/3.12 where present, else Debian's 3.11).
+# (pyenv shims answer `command -v` for versions they cannot run, so each candidate is tried.)
 pick_python() {
+  local v c
   for v in 3.14 3.13 3.12 3.11; do
-    command -v "python$v" >/dev/null 2>&1 && { command -v "python$v"; return; }
-    for p in "$HOME"/.pyenv/versions/"$v".*/bin/python; do [ -x "$p" ] && { echo "$p"; return; }; done
+    for c in "$HOME"/.pyenv/versions/"$v".*/bin/python "$(command -v "python$v" 2>/dev/null)"; do
+      [ -n "$c" ] && [ -x "$c" ] && "$c" -c 'import venv' >/dev/null 2>&1 && { echo "$c"; return; }
+    done
   done
   command -v python3
 }

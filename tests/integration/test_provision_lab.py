@@ -120,6 +120,35 @@ def test_drift_is_detected_then_repaired(playbook, lab_aws):
     assert playbook("audit.yml").rc == 0
 
 
+def test_aws_ec2_inventory_groups_by_role_and_jumps_through_a_bastion(playbook, lab_aws, tmp_path):
+    """The shipped aws_ec2 inventory, pointed at the emulator, groups the instances by role tag."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    inv = tmp_path / "inv"
+    (inv / "group_vars").mkdir(parents=True)
+    src = (REPO / "inventories/aws/dev/aws_ec2.yml").read_text()
+    (inv / "aws_ec2.yml").write_text(src.replace("eksplat-dev", STACK))
+    (inv / "group_vars" / "jump_host.yml").write_text((REPO / "inventories/aws/common/jump_host.yml").read_text())
+    env = dict(os.environ, AWS_ENDPOINT_URL=f"http://127.0.0.1:{PORT}", AWS_ACCESS_KEY_ID="testing",
+               AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=REGION, ANSIBLE_DEPRECATION_WARNINGS="0")
+    out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", str(inv), "--list"],
+                         cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout
+    data = json.loads(out)
+    bastions, jumps = data["bastion"]["hosts"], data["jump_host"]["hosts"]
+    assert len(bastions) == 3 and len(jumps) == 1
+    hv = data["_meta"]["hostvars"]
+    bastion_ips = {hv[b]["ansible_host"] for b in bastions}
+    host = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible"), "-i", str(inv), jumps[0], "-m",
+                           "ansible.builtin.debug", "-a", "var=ansible_ssh_common_args"],
+                          cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout
+    assert "ProxyJump=" in host and any(ip in host for ip in bastion_ips), host
+
+
 def test_teardown_removes_everything_and_is_idempotent(playbook, lab_aws):
     refused = playbook("teardown.yml")
     assert refused.rc != 0 and "teardown_confirm" in refused.out

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Provisioning benchmark on the local AWS emulator.
+
+For 3 and 2 AZs: time of the first run of playbooks/provision.yml, time of the no-op rerun,
+and the AWS API calls each made (counted at the emulator). Prints numbers; asserts nothing.
+Targets (design goals, not tests): rerun <= 30% of the first run; first run < 90 s.
+
+    .venv/bin/python benchmarks/provision.py [--azs 3 2]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "lab" / "src"))
+from eks_lab import aws, pki  # noqa: E402
+
+PORT = int(os.environ.get("EKS_BENCH_MOTO_PORT", "5088"))
+
+
+def play(name: str, *extra: str) -> tuple[float, int, str]:
+    env = dict(os.environ, EKS_LAB_MOTO_PORT=str(PORT), ANSIBLE_CALLBACKS_ENABLED="", ANSIBLE_NOCOLOR="1",
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    env.pop("AWS_ENDPOINT_URL", None)
+    before = aws.call_count(PORT)
+    t0 = time.monotonic()
+    proc = subprocess.run(["ansible-playbook", "-i", "inventories/lab", f"playbooks/{name}", *extra],
+                          cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.monotonic() - t0
+    if proc.returncode:
+        sys.exit(f"{name} failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+    recap = [line for line in proc.stdout.splitlines() if line.startswith("localhost")]
+    return elapsed, aws.call_count(PORT) - before, recap[-1] if recap else ""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--azs", type=int, nargs="+", default=[3, 2])
+    args = ap.parse_args()
+    pki.ensure()
+    aws.down(PORT)
+    aws.up(PORT)
+    try:
+        print(f"{'AZs':>4} {'first run s':>12} {'calls':>6} {'rerun s':>8} {'calls':>6} {'rerun/first':>12}  rerun recap")
+        for azs in args.azs:
+            aws.reset(PORT)
+            az = f"eks_platform_az_count={azs}"
+            first, first_calls, _ = play("provision.yml", "-e", az)
+            rerun, rerun_calls, recap = play("provision.yml", "-e", az)
+            print(f"{azs:>4} {first:>12.1f} {first_calls:>6} {rerun:>8.1f} {rerun_calls:>6} {rerun / first:>11.0%}  "
+                  f"{' '.join(recap.split()[2:4])}", flush=True)
+            play("teardown.yml", "-e", az, "-e", "teardown_confirm=eksplat-lab")
+    finally:
+        aws.down(PORT)
+    print(f"targets: rerun <= 30% of first run; first run < 90 s (on {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()
