@@ -44,4 +44,4 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -e lab
   echo "$want" > "$stamp"
 fi
-.venv/bin/ansible --version | head -1
+.venv/bin/ansible --version | sed -n 1p
