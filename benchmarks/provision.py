@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Provisioning benchmark on the local AWS emulator.
 
 For 3 and 2 AZs: time of the first run of playbooks/provision.yml, time of the no-op rerun,
@@ -50,11 +50,11 @@ def main() -> None:
         for azs in args.azs:
             aws.reset(PORT)
             az = f"eks_platform_az_count={azs}"
-            first, first_calls, _ = play("provision.yml", "-e", az)
+            first, first_calls, _recap = play("provision.yml", "-e", az)
             rerun, rerun_calls, recap = play("provision.yml", "-e", az)
             print(f"{azs:>4} {first:>12.1f} {first_calls:>6} {rerun:>8.1f} {rerun_calls:>6} {rerun / first:>11.0%}  "
                   f"{' '.join(recap.split()[2:4])}", flush=True)
-            play("teardown.yml", "-e", az, "-e", "teardown_confirm=eksplat-lab")
+            play("teardown.yml", "-e", az, "-e", "teardown_confirm=eksplat-lab")  # clean slate for the next size
     finally:
         aws.down(PORT)
     print(f"targets: rerun <= 30% of first run; first run < 90 s (on {os.cpu_count()} cores)")

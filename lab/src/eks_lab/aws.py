@@ -3,23 +3,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 
-from . import STATE_DIR
+from . import procs
 
 DEFAULT_PORT = int(os.environ.get("EKS_LAB_MOTO_PORT", "5055"))
-
-
-def _pidfile(port: int):
-    return STATE_DIR / f"moto-{port}.pid"
-
-
-def _logfile(port: int):
-    return STATE_DIR / f"moto-{port}.log"
 
 
 def endpoint(port: int = DEFAULT_PORT) -> str:
@@ -38,57 +26,26 @@ def env(port: int = DEFAULT_PORT) -> dict[str, str]:
 
 
 def _alive(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(endpoint(port) + "/moto-api/data.json", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
+    return procs.http_ok(endpoint(port) + "/eks-lab/calls")
+
+
+def _name(port: int) -> str:
+    return f"moto-{port}"
 
 
 def status(port: int = DEFAULT_PORT) -> dict:
-    pidfile = _pidfile(port)
-    pid = int(pidfile.read_text()) if pidfile.exists() else None
-    return {"endpoint": endpoint(port), "running": _alive(port), "pid": pid}
+    return {"endpoint": endpoint(port), "running": _alive(port), "pid": procs.pid(_name(port))}
 
 
 def up(port: int = DEFAULT_PORT, timeout: float = 60) -> dict:
     """Start the emulator unless one already answers on the port (idempotent)."""
-    if _alive(port):
-        return status(port) | {"started": False}
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
-    child_env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
-    with open(_logfile(port), "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "eks_lab.moto_patched", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env=child_env, start_new_session=True,
-        )
-    _pidfile(port).write_text(str(proc.pid))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"moto server exited with {proc.returncode}; see {_logfile(port)}")
-        if _alive(port):
-            return status(port) | {"started": True}
-        time.sleep(0.3)
-    raise TimeoutError(f"moto server did not answer on {endpoint(port)} within {timeout}s")
+    started = procs.start(_name(port), ["eks_lab.moto_patched", "-H", "127.0.0.1", "-p", str(port)],
+                          lambda: _alive(port), env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}, timeout=timeout)
+    return status(port) | {"started": started}
 
 
 def down(port: int = DEFAULT_PORT) -> dict:
-    stopped = False
-    pidfile = _pidfile(port)
-    if pidfile.exists():
-        pid = int(pidfile.read_text())
-        try:
-            os.killpg(pid, signal.SIGTERM)
-            stopped = True
-        except ProcessLookupError:
-            pass
-        pidfile.unlink()
-        for _attempt in range(50):
-            if not _alive(port):
-                break
-            time.sleep(0.1)
-    return {"stopped": stopped, "running": _alive(port)}
+    return {"stopped": procs.stop(_name(port), lambda: _alive(port)), "running": _alive(port)}
 
 
 def reset(port: int = DEFAULT_PORT) -> None:

@@ -1,6 +1,8 @@
 """``eks-lab`` command line: lifecycle of the local lab.
 
     eks-lab aws up|down|status|reset|env|calls
+    eks-lab proxy up|down|status
+    eks-lab ctr build|up NAME...|down NAME...|ls
     eks-lab pki ensure
 """
 from __future__ import annotations
@@ -25,10 +27,33 @@ def main(argv: list[str] | None = None) -> int:
     pa.add_argument("action", choices=["up", "down", "status", "reset", "env", "calls"])
     pa.add_argument("--port", type=int, default=aws.DEFAULT_PORT)
 
+    px = sub.add_parser("proxy", help="the package proxy + ClamAV mirror lab guests use")
+    px.add_argument("action", choices=["up", "down", "status"])
+    px.add_argument("--port", type=int, default=None)
+
+    pc = sub.add_parser("ctr", help="lab systemd containers")
+    pc.add_argument("action", choices=["build", "up", "down", "ls"])
+    pc.add_argument("names", nargs="*")
+
     pp = sub.add_parser("pki", help="create (once) the lab PKI used by the Client VPN role")
     pp.add_argument("action", choices=["ensure"])
 
     args = p.parse_args(argv)
+    if args.area == "proxy":
+        from . import proxy
+        port = args.port or proxy.DEFAULT_PORT
+        st = getattr(proxy, args.action)(port)
+        _print(st)
+        return 0 if st["running"] or args.action == "down" else 3
+    if args.area == "ctr":
+        from . import containers, images
+        if args.action == "build":
+            print(images.container_image())
+        elif args.action == "ls":
+            print("\n".join(containers.ls()))
+        else:
+            _print([getattr(containers, args.action)(n) for n in args.names])
+        return 0
     if args.area == "pki":
         from . import pki
         _print(pki.ensure())

@@ -1,0 +1,46 @@
+"""Lab systemd containers (no --privileged: cgroup fs read-only, tmpfs /run and /tmp)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+from . import images
+
+PREFIX = "eks-lab-"
+
+
+def _docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
+
+
+def gateway() -> str:
+    """The host's address as containers see it (docker bridge gateway)."""
+    cfg = json.loads(_docker("network", "inspect", "bridge").stdout)[0]["IPAM"]["Config"]
+    return cfg[0].get("Gateway", "172.17.0.1")
+
+
+def up(name: str, timeout: float = 90) -> dict:
+    cname = PREFIX + name
+    if _docker("inspect", cname, check=False).returncode != 0:
+        _docker("run", "-d", "--name", cname, "--hostname", name, "--label", "eks-lab=1",
+                "--stop-signal", "SIGRTMIN+3", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp:exec",
+                "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", images.container_image())
+    deadline = time.monotonic() + timeout
+    state = ""
+    while time.monotonic() < deadline:
+        state = _docker("exec", cname, "systemctl", "is-system-running", check=False).stdout.strip()
+        if state in ("running", "degraded"):
+            return {"name": cname, "state": state, "proxy": f"http://{gateway()}:3142"}
+        time.sleep(1)
+    raise TimeoutError(f"{cname} did not finish booting (systemd says {state!r})")
+
+
+def down(name: str) -> dict:
+    gone = _docker("rm", "-f", PREFIX + name, check=False).returncode == 0
+    return {"name": PREFIX + name, "removed": gone}
+
+
+def ls() -> list[str]:
+    out = _docker("ps", "-a", "--filter", "label=eks-lab=1", "--format", "{{.Names}}").stdout
+    return out.split()

@@ -1,0 +1,57 @@
+#!/usr/bin/env python
+"""Generate each role's README.md from its meta/argument_specs.yml and defaults/main.yml.
+
+    python scripts/role_docs.py          # write the READMEs
+    python scripts/role_docs.py --check  # fail if any README is stale (run by scripts/test.sh)
+"""
+import sys
+from pathlib import Path
+
+import yaml
+
+ROLES = Path(__file__).resolve().parents[1] / "roles"
+
+
+def render(role: Path) -> str:
+    spec = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]
+    defaults_file = role / "defaults" / "main.yml"
+    defaults = yaml.safe_load(defaults_file.read_text()) if defaults_file.exists() else {}
+    defaults = defaults or {}
+    lines = [f"# devsecops.eks_platform.{role.name}", "", spec["short_description"], ""]
+    for para in spec.get("description", []):
+        lines += [para, ""]
+    lines += ["<!-- Generated from meta/argument_specs.yml by scripts/role_docs.py; do not edit. -->", "",
+              "| variable | type | default | description |", "|---|---|---|---|"]
+    for name, opt in spec.get("options", {}).items():
+        kind = opt.get("type", "str") + (f" of {opt['elements']}" if opt.get("elements") else "")
+        if opt.get("required"):
+            default = "**required**"
+        elif name in defaults:
+            default = "`" + yaml.safe_dump(defaults[name], default_flow_style=True, width=10_000).strip().removesuffix("...").strip() + "`"
+        else:
+            default = ""
+        desc = " ".join(str(opt.get("description", "")).split())
+        if opt.get("choices"):
+            desc += " Choices: " + ", ".join(f"`{c}`" for c in opt["choices"]) + "."
+        lines.append(f"| `{name}` | {kind} | {default.replace('|', '&#124;')} | {desc.replace('|', '&#124;')} |")
+    lines += ["", "Example:", "", "```yaml", "- hosts: all", "  roles:", f"    - role: devsecops.eks_platform.{role.name}", "```", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    stale = []
+    for role in sorted(p for p in ROLES.iterdir() if (p / "meta" / "argument_specs.yml").exists()):
+        text, readme = render(role), role / "README.md"
+        if "--check" in sys.argv:
+            if not readme.exists() or readme.read_text() != text:
+                stale.append(str(readme))
+        else:
+            readme.write_text(text)
+    if stale:
+        print("stale role READMEs (run python scripts/role_docs.py):\n  " + "\n  ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
