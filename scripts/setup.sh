@@ -7,6 +7,7 @@ cd "$REPO"
 bash scripts/install.sh
 # shellcheck disable=SC1091
 . .venv/bin/activate
+bash scripts/lab-services.sh
 eks-lab pki ensure >/dev/null
 eks-lab aws up
 ansible-playbook site.yml -i inventories/lab "$@"

@@ -8,6 +8,9 @@ bash scripts/install.sh
 . .venv/bin/activate
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0
 
+echo "== role READMEs generated from argument specs are fresh"
+python scripts/role_docs.py --check
+
 echo "== ansible-lint (production profile)"
 ansible-lint --nocolor -f pep8
 
@@ -22,5 +25,7 @@ if tar -tzf "$tmp"/devsecops-eks_platform-*.tar.gz | grep -E '^(lab|tests|benchm
 fi
 rm -rf "$tmp"
 
-echo "== pytest: unit and integration"
+bash scripts/lab-services.sh
+
+echo "== pytest: unit, integration (moto), molecule scenarios (containers, VMs)"
 python -m pytest -ra tests "$@"

@@ -1,9 +1,6 @@
-"""Shared test helpers: run our modules in-process, and run playbooks against the lab."""
+"""Shared fixtures; collection imports resolve through collections/ (symlink to the repo)."""
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import sys
 from pathlib import Path
 
@@ -12,34 +9,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 # collections/ansible_collections/devsecops/eks_platform -> the repo root
 sys.path.insert(0, str(REPO / "collections"))
-
-
-@contextlib.contextmanager
-def _module_args(args: dict):
-    try:
-        from ansible.module_utils.testing import patch_module_args  # ansible-core >= 2.19
-    except ImportError:  # ansible-core 2.17/2.18 (Python 3.11 users)
-        from ansible.module_utils import basic
-        from ansible.module_utils.common.text.converters import to_bytes
-
-        old = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = old
-        return
-    with patch_module_args(args):
-        yield
-
-
-def run_module(main, args: dict) -> dict:
-    """Run a module's main() with args; return its JSON result (failed=True on fail_json)."""
-    out = io.StringIO()
-    with _module_args(args), contextlib.redirect_stdout(out):
-        with pytest.raises(SystemExit):
-            main()
-    return json.loads(out.getvalue())
 
 
 @pytest.fixture

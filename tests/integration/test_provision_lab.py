@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from conftest import PORT
+from labrun import PORT
 
 STACK = "eksplat-lab"
 REGION = "us-east-1"
@@ -127,7 +127,7 @@ def test_aws_ec2_inventory_groups_by_role_and_jumps_through_a_bastion(playbook, 
     import subprocess
     import sys
 
-    from conftest import REPO
+    from labrun import REPO
 
     inv = tmp_path / "inv"
     (inv / "group_vars").mkdir(parents=True)

@@ -3,7 +3,7 @@ botocore's Stubber (every call, its parameters and order are asserted)."""
 import pytest
 from botocore.stub import ANY, Stubber
 
-from conftest import run_module
+from modrun import run_module
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.devsecops.eks_platform.plugins.modules import ec2_client_vpn_endpoint as mod
 

@@ -1,6 +1,6 @@
 import boto3
 
-from conftest import run_module
+from modrun import run_module
 from ansible_collections.devsecops.eks_platform.plugins.modules import security_audit
 
 VPN = "172.31.128.0/22"

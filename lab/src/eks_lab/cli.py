@@ -3,6 +3,7 @@
     eks-lab aws up|down|status|reset|env|calls
     eks-lab proxy up|down|status
     eks-lab ctr build|up NAME...|down NAME...|ls
+    eks-lab vm build|up NAME...|down NAME...|check
     eks-lab pki ensure
 """
 from __future__ import annotations
@@ -35,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     pc.add_argument("action", choices=["build", "up", "down", "ls"])
     pc.add_argument("names", nargs="*")
 
+    pv = sub.add_parser("vm", help="lab VMs (qemu, SELinux-capable Debian 12)")
+    pv.add_argument("action", choices=["build", "up", "down", "check"])
+    pv.add_argument("names", nargs="*")
+
     pp = sub.add_parser("pki", help="create (once) the lab PKI used by the Client VPN role")
     pp.add_argument("action", choices=["ensure"])
 
@@ -53,6 +58,17 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(containers.ls()))
         else:
             _print([getattr(containers, args.action)(n) for n in args.names])
+        return 0
+    if args.area == "vm":
+        from . import vm
+        if args.action == "check":
+            reason = vm.unavailable_reason()
+            print(reason or "ok")
+            return 3 if reason else 0
+        if args.action == "build":
+            _print(vm.base_image())
+        else:
+            _print([getattr(vm, args.action)(n) for n in args.names])
         return 0
     if args.area == "pki":
         from . import pki

@@ -1,0 +1,26 @@
+"""AIDE: database built, checks scheduled, tampering detected and logged (NIST SI-7; CIS 1.3)."""
+
+
+def test_database_exists(host):
+    db = host.file("/var/lib/aide/aide.db")
+    assert db.exists and db.size > 0 and db.user == "root"
+
+
+def test_checks_are_scheduled_four_times_a_day(host):
+    assert host.service("eks-aide-check.timer").is_enabled
+    timer = host.file("/etc/systemd/system/eks-aide-check.timer").content_string
+    assert "OnCalendar=*-*-* 00,06,12,18:15:00" in timer
+
+
+def test_server_tuned_config_uses_one_hash_and_no_full_sweep(host):
+    conf = host.file("/etc/aide/eks-platform.conf").content_string
+    rules = [line for line in conf.splitlines() if line.startswith(("NORMAL", "CONFIG"))]
+    assert rules and all(r.endswith("+sha256") and "md5" not in r and "sha512" not in r for r in rules)
+    assert "\n/ " not in conf  # no rule for the whole filesystem
+
+
+def test_tampering_was_detected_and_logged(host):
+    log = host.file("/var/log/aide/aide-check.log").content_string
+    assert "aide-check result=changes" in log
+    assert "/usr/local/bin/eks-evil" in log
+    assert "/etc/issue.net" in log

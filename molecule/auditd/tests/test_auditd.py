@@ -1,0 +1,27 @@
+"""auditd on a real kernel (NIST AU-2, AU-4, AU-5, AU-12; CIS 4.1)."""
+
+
+def test_running_and_enabled(host):
+    svc = host.service("auditd")
+    assert svc.is_running and svc.is_enabled
+
+
+def test_rules_loaded_including_the_deleted_one(host):
+    rules = host.run("auditctl -l").stdout
+    assert "-w /etc/sudoers.d -p wa -k scope" in rules
+    for key in ("identity", "sshd_config", "time-change", "modules", "MAC-policy", "privileged", "audit_config"):
+        assert f"key={key}" in rules, key
+
+
+def test_sudoers_change_was_audited(host):
+    out = host.run("ausearch -k scope -i")
+    assert out.rc == 0 and "zz-drift" in out.stdout
+
+
+def test_disk_full_actions(host):
+    conf = host.file("/etc/audit/auditd.conf").content_string
+    assert "disk_full_action = halt" in conf and "admin_space_left_action = single" in conf
+
+
+def test_not_immutable_by_default(host):
+    assert "enabled 1" in host.run("auditctl -s").stdout

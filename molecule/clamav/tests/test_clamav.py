@@ -1,0 +1,26 @@
+"""ClamAV: signatures from the lab mirror, clamd running, scheduled scans, EICAR detected (NIST SI-3)."""
+
+
+def test_signatures_came_from_the_private_mirror(host):
+    assert host.file("/var/lib/clamav/eks-lab-eicar.hdb").exists
+    conf = host.file("/etc/clamav/freshclam.conf").content_string
+    assert "DatabaseCustomURL http://" in conf and "/clamav/eks-lab-eicar.hdb" in conf
+    assert "ExcludeDatabase daily" in conf
+
+
+def test_clamd_running_again_after_drift(host):
+    assert host.service("clamav-daemon").is_running
+    assert host.service("clamav-freshclam").is_running
+
+
+def test_scans_scheduled_four_times_a_day_at_low_priority(host):
+    assert host.service("eks-clamav-scan.timer").is_enabled
+    assert "OnCalendar=*-*-* 01,07,13,19:30:00" in host.file("/etc/systemd/system/eks-clamav-scan.timer").content_string
+    assert "nice -n 19 ionice -c3" in host.file("/usr/local/sbin/eks-clamav-scan").content_string
+
+
+def test_scheduled_scan_detects_and_logs_eicar(host):
+    assert host.run("systemctl start eks-clamav-scan.service").rc == 0
+    log = host.file("/var/log/clamav/scan.log").content_string
+    assert "clamav-detection path=/tmp/eicar.com signature=Eks-Lab.Eicar-Test-Signature" in log
+    assert "clamav-scan result=ok" in log
