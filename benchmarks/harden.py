@@ -1,0 +1,99 @@
+#!/usr/bin/env python
+"""Hardening benchmark on a fresh lab VM (qemu; TCG here).
+
+Prints: full converge time of playbooks/harden.yml, the no-op rerun time (target <= 25% of the
+converge), the AIDE scheduled-check time (target < 10 s), the ClamAV scheduled-scan time, and
+the Lynis hardening index before and after. Asserts nothing.
+
+    .venv/bin/python benchmarks/harden.py
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "lab" / "src"))
+from eks_lab import proxy, vm  # noqa: E402
+
+NAME = "bench-harden"
+
+
+def ssh(info: dict, cmd: str) -> tuple[float, str]:
+    t0 = time.monotonic()
+    out = subprocess.run(["ssh", "-q", "-i", info["identity_file"], "-p", str(info["port"]), "-o", "BatchMode=yes",
+                          "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "root@127.0.0.1", cmd],
+                         capture_output=True, text=True, check=False)
+    return time.monotonic() - t0, out.stdout + out.stderr
+
+
+def lynis_index(info: dict) -> str:
+    _elapsed, out = ssh(info, "lynis audit system --quick --no-colors 2>/dev/null | grep -i 'hardening index'")
+    m = re.search(r"index\s*:\s*(\d+)", out)
+    return m.group(1) if m else "n/a"
+
+
+def play(inventory: str) -> tuple[float, str]:
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+               ANSIBLE_NOCOLOR="1", ANSIBLE_CALLBACKS_ENABLED="")
+    t0 = time.monotonic()
+    proc = subprocess.run(["ansible-playbook", "-i", inventory, "playbooks/harden.yml"], cwd=REPO, env=env,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode:
+        sys.exit(proc.stdout[-4000:])
+    recap = [line for line in proc.stdout.splitlines() if line.startswith(NAME)]
+    return time.monotonic() - t0, " ".join(recap[-1].split()[2:4]) if recap else ""
+
+
+def main() -> None:
+    reason = vm.unavailable_reason()
+    if reason:
+        sys.exit(f"cannot run: {reason}")
+    proxy.up()
+    vm.down(NAME)
+    t0 = time.monotonic()
+    info = vm.up(NAME)
+    boot = time.monotonic() - t0
+    try:
+        ssh(info, f"http_proxy={vm.GUEST_PROXY} apt-get -qq update && http_proxy={vm.GUEST_PROXY} apt-get -qq install -y lynis")
+        before = lynis_index(info)
+        with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as inv:
+            inv.write(f"""bastion:
+  hosts:
+    {NAME}:
+      ansible_host: 127.0.0.1
+      ansible_port: {info['port']}
+      ansible_user: root
+      ansible_ssh_private_key_file: {info['identity_file']}
+      ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+      ansible_python_interpreter: /usr/bin/python3
+  vars:
+    eks_platform_package_proxy: {vm.GUEST_PROXY}
+    clamav_official_databases: []
+    clamav_custom_database_urls: [{vm.GUEST_PROXY}/clamav/eks-lab-eicar.hdb]
+    baseline_firewall_ssh_sources: [10.0.2.2/32]
+    fluentd_install_package: false
+""")
+        converge, recap1 = play(inv.name)
+        rerun, recap2 = play(inv.name)
+        aide, _aide_out = ssh(info, "systemctl start eks-aide-check.service")
+        scan, _scan_out = ssh(info, "systemctl start eks-clamav-scan.service")
+        after = lynis_index(info)
+    finally:
+        vm.down(NAME)
+    print(f"accel                     {info['accel']}")
+    print(f"boot to SSH               {boot:7.1f} s")
+    print(f"converge (fresh VM)       {converge:7.1f} s   {recap1}")
+    print(f"no-op rerun               {rerun:7.1f} s   {recap2}   ({rerun / converge:.0%} of converge; target <= 25%)")
+    print(f"AIDE scheduled check      {aide:7.1f} s   (target < 10 s)")
+    print(f"ClamAV scheduled scan     {scan:7.1f} s")
+    print(f"Lynis hardening index     {before} -> {after}")
+
+
+if __name__ == "__main__":
+    main()
