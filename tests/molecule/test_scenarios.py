@@ -33,10 +33,27 @@ def _vm_ok() -> str | None:
     return vm.unavailable_reason()
 
 
+# Scenarios too slow for the suite's budget on software-emulated (TCG) VMs. Measured here: the
+# aide-common postinst runs ucf over ~120 config snippets for about 10 minutes on TCG, and the
+# all-roles scenario converges four times (check, converge, idempotence, repair).
+SLOW_ON_TCG = {
+    "hardening": "all six roles on one TCG VM take far longer than the 60-minute suite budget "
+                 "(AIDE's package postinst alone ~10 min); it runs where KVM works or with EKS_LAB_FULL_VM=1",
+}
+
+
+def _too_slow(name: str) -> str | None:
+    if name not in SLOW_ON_TCG or os.environ.get("EKS_LAB_FULL_VM") == "1":
+        return None
+    from eks_lab import vm
+    return None if vm.kvm_works() else SLOW_ON_TCG[name]
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_molecule_scenario(scenario):
     kinds = _kinds(scenario)
-    reason = (_docker_ok() if "ctr" in kinds else None) or (_vm_ok() if "vm" in kinds else None)
+    reason = (_docker_ok() if "ctr" in kinds else None) or (_vm_ok() if "vm" in kinds else None) \
+        or _too_slow(scenario)
     if reason:
         pytest.skip(f"molecule/{scenario} needs {'/'.join(sorted(kinds))}: {reason}")
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
