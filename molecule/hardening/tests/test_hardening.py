@@ -15,7 +15,7 @@ def test_auditd_running_with_rules(host):  # NIST AU-12
 
 
 def test_identity_change_was_audited(host):  # NIST AU-2
-    out = host.run("ausearch -k identity -i")
+    out = host.run("ausearch --input-logs -k identity -i")  # without --input-logs it reads stdin when not on a tty
     assert out.rc == 0 and "usermod" in out.stdout
 
 
