@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import aws
@@ -17,6 +18,20 @@ from . import aws
 
 def _print(obj) -> None:
     print(json.dumps(obj, indent=2, sort_keys=True))
+
+
+def _stdout_to_stderr(fn, *args):
+    """Run fn with file descriptor 1 pointed at stderr, so that whatever image builds and
+    launchers print cannot mix with the JSON this command prints (callers parse it)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        return fn(*args)
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,11 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.area == "ctr":
         from . import containers, images
         if args.action == "build":
-            print(images.container_image())
+            print(_stdout_to_stderr(images.container_image))
         elif args.action == "ls":
             print("\n".join(containers.ls()))
         else:
-            _print([getattr(containers, args.action)(n) for n in args.names])
+            _print([_stdout_to_stderr(getattr(containers, args.action), n) for n in args.names])
         return 0
     if args.area == "vm":
         from . import vm
@@ -66,9 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             print(reason or "ok")
             return 3 if reason else 0
         if args.action == "build":
-            _print(vm.base_image())
+            _print(_stdout_to_stderr(vm.base_image))
         else:
-            _print([getattr(vm, args.action)(n) for n in args.names])
+            _print([_stdout_to_stderr(getattr(vm, args.action), n) for n in args.names])
         return 0
     if args.area == "pki":
         from . import pki
