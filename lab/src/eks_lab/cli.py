@@ -3,7 +3,8 @@
     eks-lab aws up|down|status|reset|env|calls
     eks-lab proxy up|down|status
     eks-lab ctr build|up NAME...|down NAME...|ls
-    eks-lab vm build|up NAME...|down NAME...|check
+    eks-lab vm build|up NAME...|down NAME...|ls|check
+    eks-lab vm pair FRONT BACK   (two VMs on a private wire; BACK reachable only through FRONT)
     eks-lab pki ensure
 """
 from __future__ import annotations
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     pc.add_argument("names", nargs="*")
 
     pv = sub.add_parser("vm", help="lab VMs (qemu, SELinux-capable Debian 12)")
-    pv.add_argument("action", choices=["build", "up", "down", "check"])
+    pv.add_argument("action", choices=["build", "up", "pair", "down", "ls", "check"])
     pv.add_argument("names", nargs="*")
 
     pp = sub.add_parser("pki", help="create (once) the lab PKI used by the Client VPN role")
@@ -82,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
             return 3 if reason else 0
         if args.action == "build":
             _print(_stdout_to_stderr(vm.base_image))
+        elif args.action == "ls":
+            _print(vm.ls())
+        elif args.action == "pair":
+            if len(args.names) != 2:
+                p.error("vm pair takes two names: FRONT BACK")
+            _print(_stdout_to_stderr(vm.pair, *args.names))
         else:
             _print([_stdout_to_stderr(getattr(vm, args.action), n) for n in args.names])
         return 0

@@ -37,12 +37,12 @@ def _write(path: Path, data: bytes) -> None:
     path.chmod(0o600)
 
 
-def ensure(directory: Path = PKI_DIR) -> dict[str, str]:
-    """Create the PKI once; later calls return the same files."""
+def ensure(directory: Path = PKI_DIR) -> dict:
+    """Create the PKI once; later calls return the same files ("created" says which call made them)."""
     directory.mkdir(parents=True, exist_ok=True)
     files = {n: str(directory / f"{n}.pem") for n in ("ca", "ca-key", "server", "server-key", "client", "client-key")}
     if all(Path(f).exists() for f in files.values()):
-        return files
+        return files | {"created": False}
     pem = serialization.Encoding.PEM
 
     def key_pem(k):
@@ -56,4 +56,4 @@ def ensure(directory: Path = PKI_DIR) -> dict[str, str]:
         _write(directory / f"{name}-key.pem", key_pem(k))
     _write(directory / "ca.pem", ca.public_bytes(pem))
     _write(directory / "ca-key.pem", key_pem(ca_key))
-    return files
+    return files | {"created": True}

@@ -1,7 +1,12 @@
 """Lab VMs: Debian 12 with the SELinux policy installed and the filesystem labelled, booted
 with qemu (TCG unless KVM really works) on a qcow2 overlay. SSH is forwarded on 127.0.0.1;
 user networking is restricted, so the guest reaches nothing but the lab package proxy, which
-it sees at 10.0.2.100:3142."""
+it sees at 10.0.2.100:3142.
+
+Two VMs can share a private segment (a qemu UDP socket link between them, an L2 wire that
+carries no host port): the bastion/jump-host pair of the lab. A VM started ``private`` gets no
+SSH forward at all, so it is reachable only across that segment - as the jump host in the
+App VPC is reachable only through a bastion."""
 from __future__ import annotations
 
 import json
@@ -10,17 +15,31 @@ import shutil
 import socket
 import subprocess
 import time
+import zlib
 from pathlib import Path
 
 from . import STATE_DIR, images
 
 VM_DIR = STATE_DIR / "vms"
 GUEST_PROXY = "http://10.0.2.100:3142"
-VM_RECIPE = {"suite": images.SUITE, "kind": "vm", "rev": 3,
+VM_RECIPE = {"suite": images.SUITE, "kind": "vm", "rev": 4,
              "packages": images.BASE_PACKAGES + ["linux-image-amd64", "systemd-resolved", "selinux-basics",
                                                  "selinux-policy-default", "policycoreutils", "ifupdown",
                                                  "isc-dhcp-client"]}
 MEMORY_MB = int(os.environ.get("EKS_LAB_VM_MEMORY", "1536"))
+LAN_PREFIX = "10.99"
+# Configures the private-segment NIC (MAC 52:54:00:99:...) from the kernel command line.
+LAN_SCRIPT = """#!/bin/sh
+set -eu
+addr=$(sed -n 's/.*eks_lab.lan=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
+[ -n "$addr" ] || exit 0
+for dev in /sys/class/net/*; do
+  if grep -qi '^52:54:00:99:' "$dev/address"; then
+    ip link set "${dev##*/}" up
+    ip addr replace "$addr" dev "${dev##*/}"
+  fi
+done
+"""
 TOOLS = ("qemu-system-x86_64", "qemu-img", "debootstrap", "mkfs.ext4", "nc", "ssh", "ssh-keygen")
 
 
@@ -84,6 +103,15 @@ def base_image() -> dict:
         "[Service]\nType=oneshot\nExecStart=/usr/bin/ssh-keygen -A\nExecStartPost=/sbin/restorecon -R /etc/ssh\n"
         "[Install]\nWantedBy=multi-user.target\n")
     _chroot(root, "systemctl", "enable", "regen-ssh-keys.service")
+    lan = root / "usr/local/sbin/eks-lab-lan"
+    lan.write_text(LAN_SCRIPT)
+    lan.chmod(0o755)
+    (root / "etc/systemd/system/eks-lab-lan.service").write_text(
+        "[Unit]\nDescription=Lab private segment address\nConditionKernelCommandLine=eks_lab.lan\n"
+        "After=network-pre.target\nBefore=ssh.service\n"
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/usr/local/sbin/eks-lab-lan\n"
+        "[Install]\nWantedBy=multi-user.target\n")
+    _chroot(root, "systemctl", "enable", "eks-lab-lan.service")
     # The policy is installed; the role makes it enforcing. The image boots permissive.
     selinux_cfg = root / "etc/selinux/config"
     selinux_cfg.write_text("SELINUX=permissive\nSELINUXTYPE=default\n")
@@ -114,47 +142,110 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _ssh_ready(port: int, key: Path) -> bool:
-    return subprocess.run(["ssh", "-q", "-i", str(key), "-p", str(port), "-o", "BatchMode=yes",
+def _ssh_ready(port: int, key: Path, extra: list[str] | None = None) -> bool:
+    return subprocess.run(["ssh", "-q", "-i", str(key), "-p", str(port), *(extra or []), "-o", "BatchMode=yes",
                            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                            "-o", "ConnectTimeout=5", "root@127.0.0.1", "true"], check=False).returncode == 0
 
 
-def up(name: str, timeout: float = 300) -> dict:
-    """Boot (or find running) VM `name`; return how to reach it over SSH."""
+def lan_link(segment: str, index: int) -> dict:
+    """Where VM number `index` (1 or 2) of a two-VM private segment sits: its address and the
+    pair of 127.0.0.1 UDP ports that carry the segment's frames (no IP service listens there)."""
+    if index not in (1, 2):
+        raise ValueError("a lab segment links exactly two VMs: index 1 or 2")
+    base = 40000 + 2 * (zlib.crc32(segment.encode()) % 5000)
+    third = zlib.crc32(segment.encode()) % 200 + 1
+    local, peer = (base, base + 1) if index == 1 else (base + 1, base)
+    return {"segment": segment, "address": f"{LAN_PREFIX}.{third}.{10 + index}", "prefix": 24,
+            "cidr": f"{LAN_PREFIX}.{third}.0/24", "udp_local": local, "udp_peer": peer,
+            "mac": f"52:54:00:99:{third:02x}:{index:02x}"}
+
+
+def up(name: str, timeout: float = 300, lan: str | None = None, private: bool = False,
+       via: dict | None = None) -> dict:
+    """Boot (or find running) VM `name`; return how to reach it over SSH.
+
+    lan: "SEGMENT:INDEX" puts the VM on a private two-VM segment. private: no SSH forward on
+    the host; readiness is then checked through `via` (the other VM's info), like ProxyJump."""
+    info = _start(name, lan, private, via)
+    return info if info.get("boot_seconds") is not None else _wait(info, timeout, via)
+
+
+def pair(front: str, back: str, timeout: float = 300) -> list[dict]:
+    """Two VMs on one private segment, booting at the same time: `front` has an SSH forward on
+    127.0.0.1, `back` has none and is reachable only through `front` (bastion -> jump host)."""
+    first = _start(front, f"{front}:1", False, None)
+    second = _start(back, f"{front}:2", True, first)
+    if first.get("boot_seconds") is None:
+        first = _wait(first, timeout, None)
+    if second.get("boot_seconds") is None:
+        second = _wait(second, timeout, first)
+    return [first, second]
+
+
+def _start(name: str, lan: str | None, private: bool, via: dict | None) -> dict:
+    """Start qemu for `name` unless it already answers; does not wait for SSH."""
     vm_dir = VM_DIR / name
     state = vm_dir / "state.json"
     key = ssh_key()
     if state.exists():
         info = json.loads(state.read_text())
-        if _ssh_ready(info["port"], key):
-            return info
+        if info.get("boot_seconds") is not None and _reachable(info, key, via):
+            return info | {"reused": True}
         down(name)
+    if private and not (lan and via):
+        raise ValueError("a private VM needs a lan segment and a VM to reach it through (via)")
     img = base_image()
     vm_dir.mkdir(parents=True, exist_ok=True)
     overlay = vm_dir / "overlay.qcow2"
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", img["disk"], str(overlay)], check=True)
-    port = _free_port()
+    port = None if private else _free_port()
     accel = "kvm" if kvm_works() else "tcg"
-    netdev = (f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22,"
-              f"guestfwd=tcp:10.0.2.100:3142-cmd:nc 127.0.0.1 {int(os.environ.get('EKS_LAB_PROXY_PORT', '3142'))}")
+    proxy_port = int(os.environ.get("EKS_LAB_PROXY_PORT", "3142"))
+    netdev = "user,id=n0,restrict=on,"
+    if port:
+        netdev += f"hostfwd=tcp:127.0.0.1:{port}-:22,"
+    netdev += f"guestfwd=tcp:10.0.2.100:3142-cmd:nc 127.0.0.1 {proxy_port}"
+    append = f"root=/dev/vda rw console=ttyS0 security=selinux selinux=1 quiet systemd.hostname={name}"
+    net_args = ["-netdev", netdev, "-device", "virtio-net-pci,netdev=n0"]
+    link = None
+    if lan:
+        segment, index = lan.rsplit(":", 1)
+        link = lan_link(segment, int(index))
+        append += f" eks_lab.lan={link['address']}/{link['prefix']}"
+        net_args += ["-netdev", f"socket,id=n1,udp=127.0.0.1:{link['udp_peer']},localaddr=127.0.0.1:{link['udp_local']}",
+                     "-device", f"virtio-net-pci,netdev=n1,mac={link['mac']}"]
     subprocess.run(["qemu-system-x86_64", "-name", name, "-machine", "q35", "-accel", accel, "-cpu", "max",
                     "-m", str(MEMORY_MB), "-smp", "2", "-kernel", img["kernel"], "-initrd", img["initrd"],
-                    "-append", "root=/dev/vda rw console=ttyS0 security=selinux selinux=1 quiet",
-                    "-drive", f"file={overlay},if=virtio,format=qcow2", "-netdev", netdev,
-                    "-device", "virtio-net-pci,netdev=n0", "-display", "none", "-serial", f"file:{vm_dir / 'console.log'}",
+                    "-append", append, "-drive", f"file={overlay},if=virtio,format=qcow2", *net_args,
+                    "-display", "none", "-serial", f"file:{vm_dir / 'console.log'}",
                     "-daemonize", "-pidfile", str(vm_dir / "qemu.pid")], check=True)
-    info = {"name": name, "address": "127.0.0.1", "port": port, "identity_file": str(key), "accel": accel,
-            "proxy": GUEST_PROXY}
+    info = {"name": name, "address": "127.0.0.1" if port else None, "port": port, "identity_file": str(key),
+            "accel": accel, "proxy": GUEST_PROXY, "lan": link, "started": time.time(), "boot_seconds": None, "reused": False}
     state.write_text(json.dumps(info))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _ssh_ready(port, key):
-            info["boot_seconds"] = round(timeout - (deadline - time.monotonic()), 1)
+    return info
+
+
+def _wait(info: dict, timeout: float, via: dict | None) -> dict:
+    key = Path(info["identity_file"])
+    state = VM_DIR / info["name"] / "state.json"
+    while time.time() - info["started"] < timeout:
+        if _reachable(info, key, via):
+            info["boot_seconds"] = round(time.time() - info["started"], 1)
             state.write_text(json.dumps(info))
             return info
         time.sleep(2)
-    raise TimeoutError(f"VM {name} did not answer SSH within {timeout}s; see {vm_dir / 'console.log'}")
+    raise TimeoutError(f"VM {info['name']} did not answer SSH within {timeout}s; see {state.parent / 'console.log'}")
+
+
+def _reachable(info: dict, key: Path, via: dict | None) -> bool:
+    if info.get("port"):
+        return _ssh_ready(info["port"], key)
+    if not via or not info.get("lan"):
+        return False
+    proxy = (f"ProxyCommand=ssh -q -i {key} -p {via['port']} -o BatchMode=yes -o StrictHostKeyChecking=no "
+             f"-o UserKnownHostsFile=/dev/null -W {info['lan']['address']}:22 root@127.0.0.1")
+    return _ssh_ready(via["port"], key, ["-o", proxy])
 
 
 def down(name: str) -> dict:
@@ -170,3 +261,13 @@ def down(name: str) -> dict:
     if vm_dir.exists():
         shutil.rmtree(vm_dir)
     return {"name": name, "stopped": stopped}
+
+
+def state(name: str) -> dict | None:
+    """The recorded state of lab VM `name`, or None."""
+    f = VM_DIR / name / "state.json"
+    return json.loads(f.read_text()) if f.exists() else None
+
+
+def ls() -> list[dict]:
+    return [json.loads(f.read_text()) for f in sorted(VM_DIR.glob("*/state.json"))]

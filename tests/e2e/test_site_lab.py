@@ -1,0 +1,200 @@
+"""End to end on the local lab: `ansible-playbook site.yml -i inventories/lab` provisions the
+emulated AWS stack, maps two lab VMs to the bastion and jump host, hardens both (the jump host
+only through the bastion), audits, writes per-host reports; then the scheduled-run behaviour of
+playbooks/harden.yml: a no-op rerun, a check-mode drift report that changes nothing, and a run
+that repairs drift while one host of the fleet is unreachable.
+
+The tests share one lab and run in file order (each builds on the state the previous left)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+INVENTORY = REPO / "inventories" / "lab"
+LAB_HOSTS = INVENTORY / "lab_vms.yml"
+RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+EICAR = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+def _unavailable() -> str | None:
+    from eks_lab import vm
+    return vm.unavailable_reason()
+
+
+pytestmark = pytest.mark.skipif(bool(_unavailable()), reason=f"lab VMs unavailable: {_unavailable()}")
+
+
+class Run:
+    def __init__(self, proc: subprocess.CompletedProcess, seconds: float, report_dir: Path):
+        self.rc, self.out, self.seconds, self.report_dir = proc.returncode, proc.stdout, seconds, report_dir
+        self.recap = {m[0]: dict(zip(("ok", "changed", "unreachable", "failed"), map(int, m[1:])))
+                      for m in RECAP.findall(self.out)}
+
+    def report(self, host: str) -> dict:
+        return json.loads((self.report_dir / f"{host}.json").read_text())
+
+    def tail(self) -> str:
+        return self.out[-6000:]
+
+
+def playbook(tmp_path_factory, name: str, *args: str) -> Run:
+    report_dir = tmp_path_factory.mktemp("reports")
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", EKS_PLATFORM_REPORT_DIR=str(report_dir))
+    env.pop("EKS_LAB_MOTO_PORT", None)  # the lab inventory's default emulator, as setup.sh uses
+    started = time.monotonic()
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), name,
+                           "-i", str(INVENTORY), *args], cwd=REPO, env=env, capture_output=True, text=True,
+                          check=False, timeout=3600)
+    proc.stdout += proc.stderr
+    run = Run(proc, time.monotonic() - started, report_dir)
+    print(f"{name} {' '.join(args)}: rc={run.rc} in {run.seconds:.0f} s; recap {run.recap}")
+    return run
+
+
+def mapped() -> dict:
+    """{group: {host: vars}} from the lab inventory site.yml wrote."""
+    data = yaml.safe_load(LAB_HOSTS.read_text())["eks_lab_vms"]["children"]
+    return {g: v["hosts"] for g, v in data.items() if g in ("bastion", "jump_host")}
+
+
+def ssh_config() -> Path:
+    return REPO / ".lab" / "ssh_config" if not os.environ.get("EKS_LAB_STATE") else \
+        Path(os.environ["EKS_LAB_STATE"]) / "ssh_config"
+
+
+def on_host(group: str, command: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a shell command on the mapped host of `group`, connected as Ansible connects."""
+    hosts = mapped()
+    bastion = next(iter(hosts["bastion"].values()))
+    base = ["ssh", "-F", str(ssh_config()), "-o", "BatchMode=yes", "-o", "ConnectTimeout=20"]
+    if group == "bastion":
+        cmd = base + [bastion["eks_lab_vm"]]
+    else:
+        jump = next(iter(hosts["jump_host"].values()))
+        cmd = base + ["-o", f"ProxyJump={bastion['eks_lab_vm']}", f"root@{jump['ansible_host']}"]
+    return subprocess.run(cmd + [command], capture_output=True, text=True, check=check, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory):
+    return playbook(tmp_path_factory, "site.yml")
+
+
+@pytest.fixture(scope="module")
+def hosts(first):
+    assert first.rc == 0, first.tail()
+    groups = mapped()
+    return {"bastion": next(iter(groups["bastion"])), "jump_host": next(iter(groups["jump_host"]))}
+
+
+def test_site_provisions_maps_hardens_audits_and_reports(first, hosts):
+    groups = mapped()
+    # Hosts are named by instance ID and grouped as the aws_ec2 inventory groups them.
+    assert all(h.startswith("i-") for g in groups.values() for h in g), groups
+    for group, host in hosts.items():
+        assert groups[group][host]["placement"]["availability_zone"].startswith("us-east-1")
+        assert groups[group][host]["tags"]["devsecops:role"] == group.replace("_", "-")
+    # The live-state audit of the emulated AWS account passed and was written.
+    audit = json.loads((REPO / "reports" / "audit-eksplat-lab.json").read_text())
+    assert audit["passed"], audit["findings"]
+    # Both hosts hardened, every control passes on the real kernels (fluentd's daemon skipped).
+    for host in hosts.values():
+        report = first.report(host)
+        assert report["status"] in ("compliant", "drift-corrected"), report
+        assert report["selinux_mode"] == "Enforcing"
+        assert report["controls"]["failed"] == 0, [c for c in report["controls"]["checks"] if c["status"] == "fail"]
+        assert report["controls"]["passed"] >= 12
+        skipped = [c["id"] for c in report["controls"]["checks"] if c["status"] == "skip"]
+        assert skipped == ["service:fluentd.service"]
+        markdown = (first.report_dir / f"{host}.md").read_text()
+        assert f"# Hardening report: {host}" in markdown and "| selinux-mode |" in markdown
+    assert "HARDENING REPORTS" in first.out
+
+
+def test_jump_host_is_reachable_only_through_the_bastion(hosts):
+    from eks_lab import vm
+    jump = mapped()["jump_host"][hosts["jump_host"]]
+    state = vm.state(jump["eks_lab_vm"])
+    assert state["port"] is None, "the jump host VM must have no port on this machine"
+    # Directly: its address is on a segment this machine has no interface on.
+    direct = subprocess.run(["ssh", "-F", str(ssh_config()), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+                             f"root@{jump['ansible_host']}", "true"], capture_output=True, text=True, check=False)
+    assert direct.returncode == 255, direct
+    # Through the bastion (ProxyJump, as the inventory connects): the SSH client is the bastion.
+    bastion = mapped()["bastion"][hosts["bastion"]]
+    through = on_host("jump_host", "echo $SSH_CONNECTION; hostname")
+    assert through.stdout.split()[0] == bastion["eks_lab_lan_address"], through.stdout
+    assert through.stdout.split()[-1] == jump["eks_lab_vm"]
+    # The inventory gives Ansible the same path.
+    inv = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", str(INVENTORY),
+                          "--host", hosts["jump_host"]], cwd=REPO, capture_output=True, text=True, check=True)
+    assert f"ProxyJump={bastion['eks_lab_vm']}" in json.loads(inv.stdout)["ansible_ssh_common_args"]
+    # The jump host's firewall admits SSH only from the bastion's address.
+    nft = on_host("jump_host", "nft list table inet eks_platform").stdout
+    assert f"ip saddr {bastion['eks_lab_lan_address']}" in nft or f"{bastion['eks_lab_lan_address']}/32" in nft, nft
+
+
+def test_site_rerun_is_a_no_op(tmp_path_factory, hosts):
+    rerun = playbook(tmp_path_factory, "site.yml")
+    assert rerun.rc == 0, rerun.tail()
+    for host in hosts.values():
+        assert rerun.recap[host]["changed"] == 0, rerun.report(host)["drift"]
+        report = rerun.report(host)
+        assert report["status"] == "compliant" and report["drift"] == []
+
+
+def test_drift_report_lists_drift_and_changes_nothing(tmp_path_factory, hosts):
+    on_host("jump_host", "setenforce 0 && sed -i 's/^MaxAuthTries .*/MaxAuthTries 10/' /etc/ssh/sshd_config"
+                         " && echo tampered >> /etc/issue.net"
+                         f" && printf '%s' '{EICAR}' > /root/eicar.com"
+                         " && systemctl start eks-aide-check.service eks-clamav-scan.service")
+    drift = playbook(tmp_path_factory, "playbooks/harden.yml", "--check", "--diff")
+    assert drift.rc == 0, drift.tail()
+    report = drift.report(hosts["jump_host"])
+    assert report["status"] == "drift-detected" and report["run"]["mode"] == "check"
+    roles = {d["role"] for d in report["drift"]}
+    assert {"baseline", "selinux"} <= roles, report["drift"]
+    failed = {c["id"] for c in report["controls"]["checks"] if c["status"] == "fail"}
+    assert {"selinux-mode", "sshd-effective"} <= failed, failed
+    assert report["selinux_mode"] == "Permissive"
+    # The scheduled AIDE check and ClamAV scan logged what was planted; the report shows it.
+    assert "/etc/issue.net" in report["aide"]["paths"], report["aide"]
+    assert any(d["path"] == "/root/eicar.com" for d in report["clamav"]["detections"]), report["clamav"]
+    markdown = (drift.report_dir / f"{hosts['jump_host']}.md").read_text()
+    assert "Drift detected" in markdown and "/root/eicar.com" in markdown
+    # Nothing changed on the host, and the compliant bastion reports no drift.
+    assert on_host("jump_host", "getenforce").stdout.strip() == "Permissive"
+    assert "MaxAuthTries 10" in on_host("jump_host", "cat /etc/ssh/sshd_config").stdout
+    assert drift.report(hosts["bastion"])["status"] == "compliant"
+
+
+def test_scheduled_run_repairs_drift_and_names_an_unreachable_host(tmp_path_factory, hosts):
+    ghost = tmp_path_factory.mktemp("inv") / "ghost.yml"
+    # A third host that does not answer (nothing listens on 127.0.0.1:9).
+    ghost.write_text(yaml.safe_dump({"jump_host": {"hosts": {"i-0ghost0000000000": {
+        "ansible_host": "127.0.0.1", "ansible_port": 9, "ansible_ssh_common_args": "-o ConnectTimeout=5"}}}}))
+    run = playbook(tmp_path_factory, "playbooks/harden.yml", "-i", str(ghost))
+    assert run.rc != 0
+    assert re.search(r"Not hardened .*i-0ghost0000000000", run.out), run.tail()
+    assert run.recap["i-0ghost0000000000"]["unreachable"] == 1
+    assert run.report("i-0ghost0000000000")["status"] == "unreachable"
+    # The rest of the fleet was hardened: the drift on the jump host is repaired.
+    for host in hosts.values():
+        assert run.recap[host]["failed"] == 0 and run.recap[host]["unreachable"] == 0, run.tail()
+    report = run.report(hosts["jump_host"])
+    assert report["status"] == "drift-corrected", report
+    assert {"baseline", "selinux"} <= {d["role"] for d in report["drift"]}
+    assert report["controls"]["failed"] == 0 and report["selinux_mode"] == "Enforcing"
+    assert on_host("jump_host", "getenforce").stdout.strip() == "Enforcing"
+    assert "MaxAuthTries 3" in on_host("jump_host", "sshd -T | grep -i maxauthtries").stdout.replace("maxauthtries", "MaxAuthTries")
+    on_host("jump_host", "rm -f /root/eicar.com")

@@ -1,0 +1,97 @@
+"""host_audit against this machine (files, modes, live sysctl) and against logs written by the
+very scripts the aide and clamav roles install (rendered from their templates, run here with
+stand-in scanners that print what aide/clamdscan print). On the VMs the module runs for real
+in tests/e2e."""
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+from ansible_collections.devsecops.eks_platform.plugins.modules import host_audit
+
+from modrun import run_module
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _render(template: Path, dest: Path, **variables) -> None:
+    from jinja2 import Environment
+    env = Environment()
+    env.filters["bool"] = lambda v: str(v).lower() in ("1", "true", "yes", "on")
+    text = env.from_string(template.read_text()).render(ansible_managed="test", **variables)
+    dest.write_text(text)
+    dest.chmod(0o755)
+
+
+def _fake_bin(bindir: Path, name: str, script: str) -> None:
+    bindir.mkdir(exist_ok=True)
+    (bindir / name).write_text("#!/bin/bash\n" + script)
+    (bindir / name).chmod(0o755)
+
+
+def test_checks_files_modes_and_live_sysctl(tmp_path):
+    f = tmp_path / "secret"
+    f.write_text("x")
+    f.chmod(0o640)
+    live = Path("/proc/sys/net/ipv4/ip_forward").read_text().strip()
+    res = run_module(host_audit.main, {
+        "files": [{"path": str(f), "control": "AC-6", "mode": "0640"},
+                  {"path": str(f), "control": "AC-6", "mode": "0600"},
+                  {"path": str(tmp_path / "absent"), "control": "SI-7"}],
+        "sysctl": {"net.ipv4.ip_forward": live}})
+    status = [c["status"] for c in res["checks"]]
+    assert status == ["pass", "fail", "fail", "pass"], res["checks"]
+    assert res["failed_checks"] == ["file:%s" % f, "file:%s" % (tmp_path / "absent")]
+    assert "expected 0600" in res["checks"][1]["detail"]
+    wrong = run_module(host_audit.main, {"sysctl": {"net.ipv4.ip_forward": "7"}})
+    assert wrong["failed_checks"] == ["sysctl-live"] and "expected 7" in wrong["checks"][0]["detail"]
+    assert res["changed"] is False
+
+
+def test_skipped_service_is_reported_with_its_reason():
+    res = run_module(host_audit.main, {"services": [
+        {"name": "fluentd.service", "control": "AU-4", "skip_reason": "not installable here"}]})
+    assert res["checks"] == [{"id": "service:fluentd.service", "control": "AU-4", "status": "skip",
+                              "detail": "not installable here"}]
+    assert res["failed_checks"] == []
+
+
+def test_reads_findings_the_role_scripts_log(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    # What aide --check prints for a changed and an added file (exit 5: changes found).
+    _fake_bin(bindir, "aide", "cat <<'EOF'\nStart timestamp: 2026-11-27 10:00:00 +0000 (AIDE 0.18.3)\n"
+              "AIDE found differences between database and filesystem!!\n\nSummary:\n  Total number of entries:\t2000\n"
+              "  Added entries:\t\t1\n  Removed entries:\t\t0\n  Changed entries:\t\t1\n\n"
+              "---------------------------------------------------\nAdded entries:\n"
+              "---------------------------------------------------\n\nf++++++++++++++++: /usr/local/bin/eks-evil\n\n"
+              "---------------------------------------------------\nChanged entries:\n"
+              "---------------------------------------------------\n\nf   ...    .C... : /etc/issue.net\n\n"
+              "File: /etc/issue.net\n  SHA256    : abc | def\nEOF\nexit 5\n")
+    _fake_bin(bindir, "ionice", 'shift 1; exec "$@"\n')
+    # What clamdscan --infected --no-summary prints for one detection (exit 1: virus found).
+    _fake_bin(bindir, "clamdscan", "echo '/root/eicar.com: Eicar-Signature.UNOFFICIAL FOUND'\nexit 1\n")
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    aide_log, scan_log = tmp_path / "aide-check.log", tmp_path / "scan.log"
+    _render(REPO / "roles/aide/templates/aide-check.sh.j2", tmp_path / "aide-check", aide_check_log=aide_log)
+    _render(REPO / "roles/clamav/templates/clamav-scan.sh.j2", tmp_path / "clamav-scan", clamav_scan_log=scan_log,
+            clamav_scan_paths=[str(tmp_path)], clamav_quarantine=False, clamav_quarantine_dir="/q")
+    env = dict(os.environ)
+    subprocess.run([str(tmp_path / "aide-check")], check=True, env=env)
+    subprocess.run([str(tmp_path / "clamav-scan")], check=True, env=env)
+    res = run_module(host_audit.main, {"aide_check_log": str(aide_log), "clamav_scan_log": str(scan_log)})
+    assert res["aide"]["result"] == "changes"
+    assert (res["aide"]["added"], res["aide"]["removed"], res["aide"]["changed"]) == (1, 0, 1)
+    assert res["aide"]["paths"] == ["/usr/local/bin/eks-evil", "/etc/issue.net"]
+    assert [(d["path"], d["signature"], d["action"]) for d in res["clamav"]["detections"]] == [
+        ("/root/eicar.com", "Eicar-Signature.UNOFFICIAL", "logged")]
+    assert res["clamav"]["last_scan"] is not None
+    assert stat.S_IMODE(aide_log.stat().st_mode)  # the script created its log
+
+
+def test_no_log_yet_means_never():
+    res = run_module(host_audit.main, {"aide_check_log": "/nonexistent/aide.log",
+                                       "clamav_scan_log": "/nonexistent/scan.log"})
+    assert res["aide"]["result"] == "never" and res["aide"]["last_run"] is None
+    assert res["clamav"] == {"last_scan": None, "detections": []}
