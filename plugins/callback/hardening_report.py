@@ -46,6 +46,11 @@ from ansible.plugins.callback import CallbackBase
 HARDENING_ROLES = ("baseline", "selinux", "auditd", "aide", "clamav", "fluentd", "host_audit")
 
 
+def _task_name(task):
+    """The task's own name, without the "role : " prefix ansible adds."""
+    return task.get_name().split(" : ", 1)[-1]
+
+
 def _role(task):
     role = getattr(task, "_role", None)
     return role.get_name().split(".")[-1] if role else None
@@ -81,13 +86,13 @@ class CallbackModule(CallbackBase):
         if task.action.split(".")[-1] == "host_audit":
             host["audit"] = {k: res.get(k) for k in ("selinux_mode", "checks", "failed_checks", "aide", "clamav")}
         elif res.get("changed"):
-            host["changed"].append({"role": role, "task": task.get_name(), "action": task.action})
+            host["changed"].append({"role": role, "task": _task_name(task), "action": task.action})
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         if ignore_errors:
             return
         host = self._host(result._host.get_name())
-        host["failures"].append({"role": _role(result._task), "task": result._task.get_name(),
+        host["failures"].append({"role": _role(result._task), "task": _task_name(result._task),
                                  "msg": to_text(result._result.get("msg", ""))[:2000]})
 
     def v2_runner_on_unreachable(self, result):

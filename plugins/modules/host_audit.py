@@ -185,6 +185,8 @@ AIDE_SUMMARY = re.compile(r"^(\S+) aide-check result=(\w+) rc=(\d+) added=(\d+) 
 AIDE_PATH = re.compile(r"^\S+ aide-detail [a-z][^a-z:][^:]*: (/.+?)\s*$")
 CLAM_DETECTION = re.compile(r"^(\S+) clamav-detection path=(.*) signature=(\S+) action=(\S+)$")
 CLAM_SCAN = re.compile(r"^(\S+) clamav-scan result=(\w+)")
+# sshd -T prints some values under their older names.
+SSHD_ALIASES = {"prohibit-password": "without-password"}
 
 
 class Audit:
@@ -266,7 +268,8 @@ def check_sshd(audit, expected):
         key, value = (line.split(" ", 1) + [""])[:2]
         effective.setdefault(key.lower(), value.strip())
     wrong = ["%s=%s (expected %s)" % (k, effective.get(k.lower()), v)
-             for k, v in sorted(expected.items()) if effective.get(k.lower()) != str(v)]
+             for k, v in sorted(expected.items())
+             if SSHD_ALIASES.get(effective.get(k.lower()), effective.get(k.lower())) != SSHD_ALIASES.get(str(v), str(v))]
     audit.add("sshd-effective", "AC-17, IA-2 / CIS 5.2", not wrong,
               "; ".join(wrong) if wrong else "%d settings as expected" % len(expected))
 

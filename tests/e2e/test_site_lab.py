@@ -87,7 +87,13 @@ def on_host(group: str, command: str, check: bool = True) -> subprocess.Complete
 
 @pytest.fixture(scope="module")
 def first(tmp_path_factory):
-    return playbook(tmp_path_factory, "site.yml")
+    yield playbook(tmp_path_factory, "site.yml")
+    # Free the two cores for the suites after this one (EKS_LAB_KEEP_VMS=1 keeps the lab up).
+    if os.environ.get("EKS_LAB_KEEP_VMS") != "1" and LAB_HOSTS.exists():
+        from eks_lab import vm
+        for group in mapped().values():
+            for host in group.values():
+                vm.down(host["eks_lab_vm"])
 
 
 @pytest.fixture(scope="module")
