@@ -40,7 +40,10 @@ def inventory(names: list[str], path: Path) -> None:
         "clamav_custom_database_urls": [f"http://{gw}:3142/clamav/eks-lab-eicar.hdb"],
         "fluentd_install_package": False,
         "eks_platform_selinux_enabled": False,
-        "eks_platform_auditd_enabled": False}}}))
+        "eks_platform_auditd_enabled": False,
+        # No CAP_NET_ADMIN in a container, and its /proc/sys is the host kernel's.
+        "baseline_firewall_enabled": False,
+        "host_audit_sysctl": {}}}}))
 
 
 def harden(inv: Path) -> tuple[float, str]:

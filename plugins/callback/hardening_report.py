@@ -122,10 +122,13 @@ class CallbackModule(CallbackBase):
         failed_checks = [c for c in checks if c["status"] == "fail"]
         if host["unreachable"]:
             status = "unreachable"
-        elif host["failures"] or failed_checks:
+        elif host["failures"] or (failed_checks and not check_mode):
             status = "failed"
+        elif check_mode and (host["changed"] or failed_checks):
+            # A drift report: what would change, and the controls that fail until it does.
+            status = "drift-detected"
         elif host["changed"]:
-            status = "drift-detected" if check_mode else "drift-corrected"
+            status = "drift-corrected"
         else:
             status = "compliant"
         return {
