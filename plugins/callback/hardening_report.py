@@ -175,8 +175,8 @@ class CallbackModule(CallbackBase):
             lines += ["  - `%s`" % p for p in aide["paths"]]
         clam = r["clamav"]
         if clam:
-            lines.append("- ClamAV: last scan %s, **%d** detection(s)" % (
-                clam["last_scan"] or "never", len(clam["detections"])))
+            lines.append("- ClamAV: last scan %s (%s), **%d** detection(s)" % (
+                clam["last_scan"] or "never", clam.get("last_result", "n/a"), len(clam["detections"])))
             lines += ["  - %s `%s` %s (%s)" % (d["time"], d["path"], d["signature"], d["action"])
                       for d in clam["detections"]]
         title = "Drift detected (check mode: would change)" if r["run"]["mode"] == "check" else "Drift corrected"

@@ -169,6 +169,9 @@ clamav:
     last_scan:
       description: Time of the last scan, or null.
       type: str
+    last_result:
+      description: C(ok), C(error) (the scan could not run) or C(never).
+      type: str
     detections:
       description: Every detection logged (newest last), as C(time), C(path), C(signature), C(action).
       type: list
@@ -316,7 +319,7 @@ def read_aide(path, limit):
 
 
 def read_clamav(path, limit):
-    info = {"last_scan": None, "detections": []}
+    info = {"last_scan": None, "last_result": "never", "detections": []}
     for line in read_lines(path) or []:
         m = CLAM_DETECTION.match(line)
         if m:
@@ -325,7 +328,7 @@ def read_clamav(path, limit):
             continue
         m = CLAM_SCAN.match(line)
         if m:
-            info["last_scan"] = m.group(1)
+            info["last_scan"], info["last_result"] = m.group(1), m.group(2)
     info["detections"] = info["detections"][-limit:]
     return info
 

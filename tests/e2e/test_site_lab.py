@@ -177,6 +177,7 @@ def test_drift_report_lists_drift_and_changes_nothing(tmp_path_factory, hosts):
     assert report["selinux_mode"] == "Permissive"
     # The scheduled AIDE check and ClamAV scan logged what was planted; the report shows it.
     assert "/etc/issue.net" in report["aide"]["paths"], report["aide"]
+    assert report["clamav"]["last_result"] == "ok", report["clamav"]
     assert any(d["path"] == "/root/eicar.com" for d in report["clamav"]["detections"]), report["clamav"]
     markdown = (drift.report_dir / f"{hosts['jump_host']}.md").read_text()
     assert "Drift detected" in markdown and "/root/eicar.com" in markdown

@@ -86,7 +86,7 @@ def test_reads_findings_the_role_scripts_log(tmp_path, monkeypatch):
     assert res["aide"]["paths"] == ["/usr/local/bin/eks-evil", "/etc/issue.net"]
     assert [(d["path"], d["signature"], d["action"]) for d in res["clamav"]["detections"]] == [
         ("/root/eicar.com", "Eicar-Signature.UNOFFICIAL", "logged")]
-    assert res["clamav"]["last_scan"] is not None
+    assert res["clamav"]["last_scan"] is not None and res["clamav"]["last_result"] == "ok"
     assert stat.S_IMODE(aide_log.stat().st_mode)  # the script created its log
 
 
@@ -94,4 +94,4 @@ def test_no_log_yet_means_never():
     res = run_module(host_audit.main, {"aide_check_log": "/nonexistent/aide.log",
                                        "clamav_scan_log": "/nonexistent/scan.log"})
     assert res["aide"]["result"] == "never" and res["aide"]["last_run"] is None
-    assert res["clamav"] == {"last_scan": None, "detections": []}
+    assert res["clamav"] == {"last_scan": None, "last_result": "never", "detections": []}
