@@ -78,17 +78,8 @@ def golden(tmp: Path) -> None:
 
 def start(names: list[str]) -> None:
     for n in names:
-        subprocess.run(["docker", "rm", "-f", containers.PREFIX + n], capture_output=True, check=False)
-        subprocess.run(["docker", "run", "-d", "--name", containers.PREFIX + n, "--hostname", n, "--label", "eks-lab=1",
-                        "--stop-signal", "SIGRTMIN+3", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp:exec",
-                        "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", IMAGE], check=True, capture_output=True)
-    for n in names:
-        for _attempt in range(90):
-            state = subprocess.run(["docker", "exec", containers.PREFIX + n, "systemctl", "is-system-running"],
-                                   capture_output=True, text=True, check=False).stdout.strip()
-            if state in ("running", "degraded"):
-                break
-            time.sleep(1)
+        containers.down(n)
+        containers.up(n, image=IMAGE)
 
 
 def main() -> None:

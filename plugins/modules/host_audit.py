@@ -231,8 +231,7 @@ def check_selinux(audit, expected):
 
 
 def check_audit_rules(audit, keys):
-    rc, active = audit.run("systemctl", "is-active", "auditd.service")
-    audit.add("service:auditd.service", "AU-12 / CIS 4.1.1", rc == 0, "auditd %s" % active)
+    check_services(audit, [{"name": "auditd.service", "control": "AU-12 / CIS 4.1.1"}])
     rc, out = audit.run("auditctl", "-l")
     loaded = set(re.findall(r"(?:-k|key=)\s*(\S+)", out or "")) if rc == 0 else set()
     missing = [k for k in keys if k not in loaded]

@@ -68,8 +68,8 @@ def mapped() -> dict:
 
 
 def ssh_config() -> Path:
-    return REPO / ".lab" / "ssh_config" if not os.environ.get("EKS_LAB_STATE") else \
-        Path(os.environ["EKS_LAB_STATE"]) / "ssh_config"
+    from eks_lab import STATE_DIR
+    return STATE_DIR / "ssh_config"
 
 
 def on_host(group: str, command: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -20,12 +20,13 @@ def gateway() -> str:
     return cfg[0].get("Gateway", "172.17.0.1")
 
 
-def up(name: str, timeout: float = 90) -> dict:
+def up(name: str, timeout: float = 90, image: str | None = None) -> dict:
+    """Start (or find) systemd container `name` from `image` (default: the lab image)."""
     cname = PREFIX + name
     if _docker("inspect", cname, check=False).returncode != 0:
         _docker("run", "-d", "--name", cname, "--hostname", name, "--label", "eks-lab=1",
                 "--stop-signal", "SIGRTMIN+3", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp:exec",
-                "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", images.container_image())
+                "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", image or images.container_image())
     deadline = time.monotonic() + timeout
     state = ""
     while time.monotonic() < deadline:
