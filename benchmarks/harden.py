@@ -48,7 +48,7 @@ def play(inventory: str) -> tuple[float, str]:
                           capture_output=True, text=True, check=False)
     if proc.returncode:
         sys.exit(f"harden.yml failed (rc {proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
-    recap = [line for line in proc.stdout.splitlines() if line.startswith(NAME)]
+    recap = [line for line in proc.stdout.splitlines() if line.startswith(NAME) and " ok=" in line]
     return time.monotonic() - t0, " ".join(recap[-1].split()[2:4]) if recap else ""
 
 
