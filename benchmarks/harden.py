@@ -5,9 +5,10 @@ Prints: full converge time of playbooks/harden.yml, the no-op rerun time (target
 converge), the AIDE scheduled-check time (target < 10 s), the ClamAV scheduled-scan time, and
 the Lynis hardening index before and after. Asserts nothing.
 
-    .venv/bin/python benchmarks/harden.py [--no-lynis]
+    .venv/bin/python benchmarks/harden.py [--no-lynis] [--profile]
 
 Lynis itself is slow on a TCG guest (about 10 minutes per audit here); --no-lynis leaves it out.
+--profile also prints the slowest tasks of the no-op rerun (ansible.posix.profile_tasks).
 """
 from __future__ import annotations
 
@@ -40,15 +41,21 @@ def lynis_index(info: dict) -> str:
     return m.group(1) if m else "n/a"
 
 
-def play(inventory: str) -> tuple[float, str]:
+def play(inventory: str, profile: bool = False) -> tuple[float, str]:
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
                ANSIBLE_NOCOLOR="1", EKS_PLATFORM_REPORT_DIR=str(Path(inventory).parent / "reports"))
+    if profile:
+        env.update(ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks", PROFILE_TASKS_TASK_OUTPUT_LIMIT="40")
     t0 = time.monotonic()
     proc = subprocess.run(["ansible-playbook", "-i", inventory, "playbooks/harden.yml"], cwd=REPO, env=env,
                           capture_output=True, text=True, check=False)
     if proc.returncode:
         sys.exit(f"harden.yml failed (rc {proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
     recap = [line for line in proc.stdout.splitlines() if line.startswith(NAME) and " ok=" in line]
+    if profile:
+        lines = proc.stdout.splitlines()
+        start = max(i for i, line in enumerate(lines) if line.startswith("PLAY RECAP"))
+        print("\n".join(line for line in lines[start:] if " --- " in line or "-----" in line))
     return time.monotonic() - t0, " ".join(recap[-1].split()[2:4]) if recap else ""
 
 
@@ -86,7 +93,7 @@ def main() -> None:
     fluentd_install_package: false
 """)
         converge, recap1 = play(inv.name)
-        rerun, recap2 = play(inv.name)
+        rerun, recap2 = play(inv.name, profile="--profile" in sys.argv[1:])
         aide, _aide_out = ssh(info, "systemctl start eks-aide-check.service")
         scan, _scan_out = ssh(info, "systemctl start eks-clamav-scan.service")
         if lynis:
