@@ -20,12 +20,12 @@ import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+from _harden_run import REPO, harden, recap
+
 sys.path.insert(0, str(REPO / "lab" / "src"))
 from eks_lab import containers, images, proxy, vm  # noqa: E402
 
@@ -91,20 +91,13 @@ class Run:
     """One harden.yml run: wall time, changes, and CPU split between controller and hosts."""
 
     def __init__(self, inv: Path):
-        env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
-                   ANSIBLE_NOCOLOR="1", EKS_PLATFORM_REPORT_DIR=str(inv.parent / "reports"))
-        ru0, hosts0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), hosts_cpu(), time.monotonic()
-        proc = subprocess.run(["ansible-playbook", "-i", str(inv), "playbooks/harden.yml"], cwd=REPO, env=env,
-                              capture_output=True, text=True, check=False)
-        self.wall = time.monotonic() - t0
+        ru0, hosts0 = resource.getrusage(resource.RUSAGE_CHILDREN), hosts_cpu()
+        proc, self.wall = harden(inv)
         ru1, hosts1 = resource.getrusage(resource.RUSAGE_CHILDREN), hosts_cpu()
-        if proc.returncode:
-            sys.exit(proc.stdout[-4000:] + proc.stderr[-2000:])
         # ansible-playbook and its forks (ssh multiplexing masters are detached: not counted).
         self.controller_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
         self.hosts_cpu = None if hosts0 is None or hosts1 is None else hosts1 - hosts0
-        self.changed = sum(int(line.split("changed=")[1].split()[0]) for line in proc.stdout.splitlines()
-                           if " changed=" in line and line.startswith("fleet-"))
+        self.changed = sum(h["changed"] for h in recap(proc.stdout, "fleet-").values())
 
 
 def golden(tmp: Path) -> None:

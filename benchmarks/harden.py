@@ -12,7 +12,6 @@ Lynis itself is slow on a TCG guest (about 10 minutes per audit here); --no-lyni
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -20,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _harden_run import REPO, harden, recap
+
 sys.path.insert(0, str(REPO / "lab" / "src"))
 from eks_lab import proxy, vm  # noqa: E402
 
@@ -42,21 +42,14 @@ def lynis_index(info: dict) -> str:
 
 
 def play(inventory: str, profile: bool = False) -> tuple[float, str]:
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
-               ANSIBLE_NOCOLOR="1", EKS_PLATFORM_REPORT_DIR=str(Path(inventory).parent / "reports"))
-    if profile:
-        env.update(ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks", PROFILE_TASKS_TASK_OUTPUT_LIMIT="40")
-    t0 = time.monotonic()
-    proc = subprocess.run(["ansible-playbook", "-i", inventory, "playbooks/harden.yml"], cwd=REPO, env=env,
-                          capture_output=True, text=True, check=False)
-    if proc.returncode:
-        sys.exit(f"harden.yml failed (rc {proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
-    recap = [line for line in proc.stdout.splitlines() if line.startswith(NAME) and " ok=" in line]
+    extra = {"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks", "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "40"}
+    proc, wall = harden(Path(inventory), **(extra if profile else {}))
     if profile:
         lines = proc.stdout.splitlines()
         start = max(i for i, line in enumerate(lines) if line.startswith("PLAY RECAP"))
         print("\n".join(line for line in lines[start:] if " --- " in line or "-----" in line))
-    return time.monotonic() - t0, " ".join(recap[-1].split()[2:4]) if recap else ""
+    counters = recap(proc.stdout, NAME).get(NAME, {})
+    return wall, f"ok={counters.get('ok')} changed={counters.get('changed')}"
 
 
 def main() -> None:

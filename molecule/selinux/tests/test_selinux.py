@@ -11,6 +11,17 @@ def test_boolean_set_persistently(host):
     assert "ssh_sysadm_login --> on" in host.run("getsebool ssh_sysadm_login").stdout
 
 
+def test_file_context_rule_and_existing_files_relabelled(host):
+    # NIST CM-6: local policy; the rule persists and restorecon applied it to the existing tree.
+    assert "httpd_sys_content_t" in host.run("matchpathcon /srv/web/index.html").stdout
+    assert "httpd_sys_content_t" in host.run("ls -Z /srv/web/index.html").stdout
+
+
+def test_port_type_rule(host):
+    ports = host.run("semanage port -l -C").stdout
+    assert any(line.startswith("ssh_port_t") and "2222" in line for line in ports.splitlines()), ports
+
+
 def test_no_reboot_was_needed_or_done(host):
     # The lab image boots with security=selinux, so enforcing needs no reboot; uptime proves none happened.
     assert float(host.file("/proc/uptime").content_string.split()[0]) > 30
