@@ -28,6 +28,6 @@ def recap(stdout: str, host_prefix: str) -> dict[str, dict[str, int]]:
     hosts = {}
     for line in stdout.splitlines():
         if line.startswith(host_prefix) and " ok=" in line:
-            host, _, counters = line.partition(":")
+            host, counters = line.split(":", 1)
             hosts[host.strip()] = {k: int(v) for k, v in (c.split("=") for c in counters.split())}
     return hosts
