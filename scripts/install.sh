@@ -46,4 +46,36 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -e lab
   echo "$want" > "$stamp"
 fi
+
+# awx.awx (playbooks/awx_configure.yml): the `ansible` package stopped bundling it after 12.x,
+# and Galaxy is unreachable here; take it from the ansible 12.3.0 wheel on the package index.
+AWX_DIR=collections/ansible_collections/awx/awx
+if [ ! -f "$AWX_DIR/MANIFEST.json" ]; then
+  echo "== awx.awx from the ansible 12.3.0 wheel"
+  tmp=$(mktemp -d)
+  .venv/bin/python -m pip download -q --disable-pip-version-check --no-deps ansible==12.3.0 -d "$tmp"
+  .venv/bin/python - "$tmp"/ansible-12.3.0-py3-none-any.whl "$AWX_DIR" <<'PYEOF'
+import sys, zipfile, pathlib
+whl, dest = sys.argv[1], pathlib.Path(sys.argv[2])
+prefix = "ansible_collections/awx/awx/"
+with zipfile.ZipFile(whl) as z:
+    for name in z.namelist():
+        if name.startswith(prefix) and not name.endswith("/"):
+            out = dest / name[len(prefix):]
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(z.read(name))
+PYEOF
+  rm -rf "$tmp"
+fi
+
+# The release checks' own toolchain (tests/release): ansible-core without bundled collections.
+rstamp=.venv-release/.eks-requirements.sha
+rwant=$(sha256sum tests/release/requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$rstamp" 2>/dev/null)" != "$rwant" ]; then
+  echo "== venv for the release checks at .venv-release"
+  rm -rf .venv-release
+  "$PY" -m venv .venv-release
+  .venv-release/bin/python -m pip install -q --disable-pip-version-check -r tests/release/requirements.txt
+  echo "$rwant" > "$rstamp"
+fi
 .venv/bin/ansible --version | sed -n 1p

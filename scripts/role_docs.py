@@ -8,8 +8,42 @@ import sys
 from pathlib import Path
 
 import yaml
+from antsibull_docs_parser import dom
+from antsibull_docs_parser.parser import Context, parse
 
 ROLES = Path(__file__).resolve().parents[1] / "roles"
+
+
+def md(text) -> str:
+    """Ansible doc markup (C(), V(), O(), I(), B(), U(), L(), M()...) as Markdown on one line, for a
+    table cell. antsibull-docs-parser parses the markup; its own Markdown writer escapes every
+    punctuation mark (`per\\-host reports\\.`), which reads badly in the raw file, so the parts
+    are written here plainly."""
+    out = []
+    for para in parse(" ".join(str(text or "").split()), Context(role_entrypoint="main")):
+        for part in para:
+            kind = part.type
+            if kind == dom.PartType.TEXT:
+                out.append(part.text)
+            elif kind in (dom.PartType.CODE, dom.PartType.OPTION_VALUE):
+                out.append(f"`{part.text if kind == dom.PartType.CODE else part.value}`")
+            elif kind in (dom.PartType.OPTION_NAME, dom.PartType.RETURN_VALUE, dom.PartType.ENV_VARIABLE):
+                out.append(f"`{part.name}`")
+            elif kind == dom.PartType.MODULE:
+                out.append(f"`{part.fqcn}`")
+            elif kind == dom.PartType.PLUGIN:
+                out.append(f"`{part.plugin.fqcn}`")
+            elif kind == dom.PartType.ITALIC:
+                out.append(f"*{part.text}*")
+            elif kind == dom.PartType.BOLD:
+                out.append(f"**{part.text}**")
+            elif kind == dom.PartType.URL:
+                out.append(f"<{part.url}>")
+            elif kind == dom.PartType.LINK:
+                out.append(f"[{part.text}]({part.url})")
+            else:  # horizontal line, RST reference, parse error: the source text
+                out.append(getattr(part, "text", "") or part.source or "")
+    return "".join(out).replace("|", "\\|")
 
 
 def render(role: Path) -> str:
@@ -17,9 +51,9 @@ def render(role: Path) -> str:
     defaults_file = role / "defaults" / "main.yml"
     defaults = yaml.safe_load(defaults_file.read_text()) if defaults_file.exists() else {}
     defaults = defaults or {}
-    lines = [f"# devsecops.eks_platform.{role.name}", "", spec["short_description"], ""]
+    lines = [f"# devsecops.eks_platform.{role.name}", "", md(spec["short_description"]), ""]
     for para in spec.get("description", []):
-        lines += [para, ""]
+        lines += [md(para), ""]
     lines += ["<!-- Generated from meta/argument_specs.yml by scripts/role_docs.py; do not edit. -->", "",
               "| variable | type | default | description |", "|---|---|---|---|"]
     for name, opt in spec.get("options", {}).items():
@@ -30,10 +64,10 @@ def render(role: Path) -> str:
             default = "`" + yaml.safe_dump(defaults[name], default_flow_style=True, width=10_000).strip().removesuffix("...").strip() + "`"
         else:
             default = ""
-        desc = " ".join(str(opt.get("description", "")).split())
+        desc = md(opt.get("description", ""))
         if opt.get("choices"):
             desc += " Choices: " + ", ".join(f"`{c}`" for c in opt["choices"]) + "."
-        lines.append(f"| `{name}` | {kind} | {default.replace('|', '&#124;')} | {desc.replace('|', '&#124;')} |")
+        lines.append(f"| `{name}` | {kind} | {default.replace('|', '&#124;')} | {desc} |")
     lines += ["", "Example:", "", "```yaml", "- hosts: all", "  roles:", f"    - role: devsecops.eks_platform.{role.name}", "```", ""]
     return "\n".join(lines)
 

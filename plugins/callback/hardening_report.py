@@ -12,7 +12,7 @@ type: aggregate
 author:
   - DevSecOps Platform Team (@devsecops)
 short_description: Per-host hardening reports (JSON and Markdown) for every run
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - For every host a hardening role or M(devsecops.eks_platform.host_audit) ran on, writes
     C(<host>.json) and C(<host>.md) to O(report_dir) when the playbook ends, and prints a short
@@ -22,10 +22,16 @@ description:
     C(--check), the drift it would correct - and the pass/fail/skip of each control check.
   - Unreachable and failed hosts get a report too, naming the error.
 requirements:
-  - enable in ansible.cfg (C(callbacks_enabled)); this collection's ansible.cfg does.
+  - Enable it, as every aggregate callback, with C(callbacks_enabled = devsecops.eks_platform.hardening_report)
+    in the C([defaults]) section of C(ansible.cfg), or C(ANSIBLE_CALLBACKS_ENABLED=devsecops.eks_platform.hardening_report)
+    in the environment. The execution environment built from this collection's C(execution-environment.yml)
+    enables it in its C(/etc/ansible/ansible.cfg), so AWX jobs write the reports with no setting.
 options:
   report_dir:
-    description: Directory the reports are written to (created if missing).
+    description:
+      - Directory the reports are written to (created if missing).
+      - A relative path is relative to the directory C(ansible-playbook) runs in (in C(ansible.cfg), to that
+        file's directory), never to the installed collection.
     type: path
     default: reports/hosts
     env:

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: ec2_client_vpn_endpoint
 short_description: Manage an AWS Client VPN endpoint, its subnet associations and authorization rules
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates and deletes an AWS Client VPN endpoint identified by its C(Name) tag.
   - Mutual TLS client authentication (O(client_root_certificate_arn)) and optionally federated
@@ -317,9 +317,8 @@ class ClientVpn(object):
             mods["SessionTimeoutHours"] = self.p["session_timeout_hours"]
         have_log = ep.get("ConnectionLogOptions", {})
         want_log = self.log_options()
-        if bool(have_log.get("Enabled")) != want_log["Enabled"] or (
-                want_log["Enabled"] and (have_log.get("CloudwatchLogGroup") != want_log.get("CloudwatchLogGroup")
-                                         or have_log.get("CloudwatchLogStream") != want_log.get("CloudwatchLogStream"))):
+        log_target_differs = any(have_log.get(k) != want_log.get(k) for k in ("CloudwatchLogGroup", "CloudwatchLogStream"))
+        if bool(have_log.get("Enabled")) != want_log["Enabled"] or (want_log["Enabled"] and log_target_differs):
             mods["ConnectionLogOptions"] = want_log
         if self.p["dns_servers"] is not None and sorted(ep.get("DnsServers", [])) != sorted(self.p["dns_servers"]):
             mods["DnsServers"] = {"CustomDnsServers": self.p["dns_servers"], "Enabled": bool(self.p["dns_servers"])}

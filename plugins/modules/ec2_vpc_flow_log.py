@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: ec2_vpc_flow_log
 short_description: Manage VPC flow logs delivered to CloudWatch Logs or S3
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates (tags) and deletes an EC2 flow log for one VPC, subnet or network interface.
   - A flow log is identified by its resource, traffic type and destination, so repeated runs

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: host_audit
 short_description: Check a hardened host's live state against its controls, read its findings
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Reads the live hardened state of a host in one round trip and evaluates each control
     (NIST 800-53 ids, CIS where it fits) as C(pass), C(fail) or C(skip).

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: host_files
 short_description: Several files, directories and permissions of a host in one module run
-version_added: 0.3.0
+version_added: 1.0.0
 description:
   - Brings a list of paths to their desired state in one module run - file content, owner,
     group and mode, directories, absent files - and says which of them changed.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: security_audit
 short_description: Audit the live AWS state of an eks_platform stack against its security invariants
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the real state of the three VPCs of one stack (found by the C(devsecops:stack) and
     C(devsecops:vpc) tags) and checks the invariants the collection promises.

@@ -43,9 +43,12 @@ def playbook(lab_aws):
     for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         env.pop(var, None)
 
-    def run(name: str, *args: str, inventory: str = "inventories/lab") -> Run:
-        cmd = ["ansible-playbook", "-i", inventory, f"playbooks/{name}", *args]
-        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1200, check=False)
+    def run(name: str, *args: str, inventory: str = "inventories/lab", cwd=REPO, extra_env=None) -> Run:
+        """ansible-playbook of playbooks/<name>, or of a playbook given by FQCN (from `cwd`)."""
+        target = name if name.startswith("devsecops.") else f"playbooks/{name}"
+        cmd = ["ansible-playbook", "-i", str(REPO / inventory), target, *args]
+        proc = subprocess.run(cmd, cwd=cwd, env=dict(env, **(extra_env or {})), capture_output=True, text=True,
+                              timeout=1200, check=False)
         out = proc.stdout + proc.stderr
         (REPO / "tests" / "output").mkdir(parents=True, exist_ok=True)
         (REPO / "tests" / "output" / f"{name}-{'-'.join(a.replace('/', '_') for a in args)[:80]}.log").write_text(out)

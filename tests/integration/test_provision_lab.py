@@ -2,6 +2,8 @@
 idempotence, drift and repair, teardown. Tests run in file order and share one emulator."""
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
@@ -44,10 +46,13 @@ def test_bad_input_fails_naming_the_variable_and_creates_nothing(playbook, lab_a
     assert live(lab_aws, region="us-west-1") == {}
 
 
-def test_provision_then_audit_passes(playbook, lab_aws):
+def test_provision_then_audit_passes(playbook, lab_aws, tmp_path):
     run = playbook("provision.yml")
     assert run.rc == 0, run.out[-3000:]
-    assert "SKIPPED Client VPN endpoint" in run.out  # the emulator has no Client VPN API: visible skip
+    # The emulator has no Client VPN API and the lab inventory says so (client_vpn_api_available):
+    # a visible skip, not a rescued red failure, and no warning of ours on a first run.
+    assert "SKIPPED Client VPN endpoint" in run.out
+    assert "[ERROR]" not in run.out and "[WARNING]" not in run.out, run.out[-3000:]
     res = live(lab_aws)
     assert len(res["vpcs"]) == 3
     assert len(res["subnets"]) == 3 + 6 + 3
@@ -57,9 +62,12 @@ def test_provision_then_audit_passes(playbook, lab_aws):
     assert len(res["instances"]) == 4  # 3 bastions + 1 jump host
     assert len(res["flow_logs"]) == 3
     assert len(res["vpc_endpoints"]) == 9
-    audit = playbook("audit.yml")
+    # The installed collection's audit playbook, by FQCN from another directory: its report lands
+    # under the directory ansible-playbook runs in, not inside the collection.
+    audit = playbook("devsecops.eks_platform.audit", cwd=tmp_path)
     assert audit.rc == 0, audit.out[-3000:]
     assert "All 6 security invariants hold" in audit.out
+    assert json.loads((tmp_path / "reports" / f"audit-{STACK}.json").read_text())["passed"] is True
 
 
 def test_app_vpc_has_no_internet_route_and_ssh_paths_are_exact(lab_aws):
@@ -82,9 +90,20 @@ def test_app_vpc_has_no_internet_route_and_ssh_paths_are_exact(lab_aws):
         assert "PublicIpAddress" not in inst or not inst["PublicIpAddress"]
 
 
+# Deprecations amazon.aws / community.aws raise whatever the task sets (ansible.cfg hides them):
+# two unconditional return-value deprecations, acm_certificate's import, and AnsibleAWSModule
+# passing a module's warnings to exit_json (ec2_vpc_route_table warns on every rerun that it leaves
+# the S3 gateway endpoint's route alone). Any other deprecation is one we can fix, and fails.
+UPSTREAM_DEPRECATIONS = ("iam_role.assume_role_policy_document_raw", "'dhcp_config' return value",
+                         "from 'ansible.module_utils._text'", "Passing `warnings` to `exit_json`")
+
+
 def test_second_run_changes_nothing(playbook):
-    run = playbook("provision.yml")
+    run = playbook("provision.yml", extra_env={"ANSIBLE_DEPRECATION_WARNINGS": "1"})
     assert run.rc == 0, run.out[-3000:]
+    ours = [line for line in run.out.splitlines() if "[DEPRECATION WARNING]" in line
+            and not any(known in line for known in UPSTREAM_DEPRECATIONS)]
+    assert ours == []
     assert run.recap["localhost"]["changed"] == 0, [l for l in run.out.splitlines() if l.startswith("changed")]
 
 

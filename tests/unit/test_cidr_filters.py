@@ -3,7 +3,7 @@ import ipaddress
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.devsecops.eks_platform.plugins.filter.network import cidr_plan, cidr_problems
+from ansible_collections.devsecops.eks_platform.plugins.plugin_utils.cidr import cidr_plan, cidr_problems
 
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
 

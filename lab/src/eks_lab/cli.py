@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="area", required=True)
 
+    sub.add_parser("up", help="start the lab's services: dockerd (if none runs), package proxy, AWS emulator")
+    sub.add_parser("down", help="stop everything the lab started: VMs, containers, proxy, emulator, its dockerd")
+
     pa = sub.add_parser("aws", help="the moto AWS emulator on 127.0.0.1")
     pa.add_argument("action", choices=["up", "down", "status", "reset", "env", "calls"])
     pa.add_argument("--port", type=int, default=aws.DEFAULT_PORT)
@@ -60,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     pp.add_argument("action", choices=["ensure"])
 
     args = p.parse_args(argv)
+    if args.area in ("up", "down"):
+        from . import services
+        _print(getattr(services, args.area)())
+        return 0
     if args.area == "proxy":
         from . import proxy
         port = args.port or proxy.DEFAULT_PORT

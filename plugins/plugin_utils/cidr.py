@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: devsecops.eks_platform contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that compute and check the collection's CIDR plan (stdlib ipaddress only)."""
+"""The collection's CIDR plan and checks (stdlib ipaddress only), behind the cidr_plan and
+cidr_problems filters."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -61,8 +62,3 @@ def cidr_problems(vpcs):
                 problems.append("network_vpcs.%s.cidr %s overlaps network_vpcs.%s.cidr %s"
                                 % (a, nets[a], b, nets[b]))
     return problems
-
-
-class FilterModule(object):
-    def filters(self):
-        return {"cidr_plan": cidr_plan, "cidr_problems": cidr_problems}
