@@ -48,6 +48,15 @@ options:
   deliver_logs_permission_arn:
     description: IAM role ARN that lets the flow log service write to CloudWatch Logs.
     type: str
+  iam_propagation_timeout:
+    description:
+      - Seconds to keep retrying the creation while EC2 answers C(InvalidParameter) with
+        C(Unable to assume given IAM role) - what a role created seconds before returns until IAM
+        has propagated it (Terraform's AWS provider retries the same message for two minutes).
+      - Any other error fails at once.
+    type: int
+    default: 120
+    version_added: 1.1.0
   max_aggregation_interval:
     description: Seconds over which packets are aggregated into one record.
     type: int
@@ -123,6 +132,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 )
 
 
+# What CreateFlowLogs answers while a new delivery role has not propagated through IAM.
+IAM_NOT_READY = "Unable to assume given IAM role"
+
+
 def _matches(fl, params):
     if fl.get("TrafficType") != params["traffic_type"]:
         return False
@@ -173,13 +186,25 @@ def create(client, module):
         request["TagSpecifications"] = [
             {"ResourceType": "vpc-flow-log", "Tags": ansible_dict_to_boto3_tag_list(p["tags"])}
         ]
-    try:
-        result = client.create_flow_logs(aws_retry=True, **request)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to create flow log")
-    if result.get("Unsuccessful"):
-        module.fail_json(msg="Failed to create flow log: %s" % result["Unsuccessful"])
-    return result["FlowLogIds"][0]
+    deadline = time.time() + p["iam_propagation_timeout"]
+    delay = 2
+    while True:
+        try:
+            result = client.create_flow_logs(aws_retry=True, **request)
+            problem = result.get("Unsuccessful")
+            if not problem:
+                return result["FlowLogIds"][0]
+            error = problem
+        except is_boto3_error_code("InvalidParameter") as e:
+            if IAM_NOT_READY not in str(e):
+                module.fail_json_aws(e, msg="Failed to create flow log")
+            error = e
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            module.fail_json_aws(e, msg="Failed to create flow log")
+        if IAM_NOT_READY not in str(error) or time.time() + delay > deadline:
+            module.fail_json(msg="Failed to create flow log: %s" % error)
+        time.sleep(delay)
+        delay = min(delay * 2, 15)
 
 
 def delete(client, module, flow_log_id):
@@ -242,6 +267,7 @@ def main():
         log_group_name=dict(type="str"),
         log_destination=dict(type="str"),
         deliver_logs_permission_arn=dict(type="str"),
+        iam_propagation_timeout=dict(type="int", default=120),
         max_aggregation_interval=dict(type="int", default=600, choices=[60, 600]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         wait=dict(type="bool", default=True),

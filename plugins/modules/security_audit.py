@@ -14,9 +14,13 @@ version_added: 1.0.0
 description:
   - Reads the real state of the three VPCs of one stack (found by the C(devsecops:stack) and
     C(devsecops:vpc) tags) and checks the invariants the collection promises.
-  - C(ssh_sources) - no security group opens TCP 22 except from O(vpn_cidr) or from a bastion
-    security group (tag C(devsecops:role=bastion)). A group referencing itself (node-to-node
-    traffic inside one group) opens no path in and is not a finding.
+  - C(ssh_sources) - TCP 22 is open only along the one SSH path - the bastion groups (tag
+    C(devsecops:role=bastion)) from the Client VPN endpoint's group (C(devsecops:role=client-vpn)),
+    and the jump host groups (C(devsecops:role=jump-host)) from the bastion groups - and from
+    nothing else, no CIDR included. Client VPN source-NATs client traffic to the endpoint's
+    addresses, so a rule for the client CIDR (O(vpn_cidr)) matches nothing and is named as such.
+    A group referencing itself (node-to-node traffic inside one group) opens no path in and is
+    not a finding.
   - C(app_egress) - no App VPC route table routes to an internet gateway, NAT gateway or
     egress-only internet gateway.
   - C(igw_placement) - only the LB VPC has an internet gateway attached.
@@ -32,9 +36,10 @@ options:
     type: str
     required: true
   vpn_cidr:
-    description: Client VPN client CIDR, the only CIDR allowed to reach TCP 22.
+    description:
+      - Client VPN client CIDR. No CIDR may reach TCP 22; a rule for this one is reported with the
+        reason (Client VPN source-NAT).
     type: str
-    required: true
   az_count:
     description: Number of AZs, each of which must hold exactly one bastion.
     type: int
@@ -111,25 +116,36 @@ def _covers_ssh(perm):
     return perm.get("FromPort", 0) <= 22 <= perm.get("ToPort", 65535)
 
 
-def check_ssh(sgs, vpn_net, bastion_sgs):
+# The one SSH path: which groups' members may reach TCP 22 of a group, by the group's role tag.
+SSH_FROM = {"bastion": "client-vpn", "jump-host": "bastion"}
+
+
+def check_ssh(sgs, vpn_net):
     findings = []
+    role = {sg["GroupId"]: _tags(sg).get("devsecops:role") for sg in sgs}
     for sg in sgs:
         label = "%s (%s)" % (sg["GroupId"], sg.get("GroupName"))
+        allowed_role = SSH_FROM.get(role[sg["GroupId"]])
         for perm in sg.get("IpPermissions", []):
             if not _covers_ssh(perm):
                 continue
             for rng in perm.get("IpRanges", []):
                 src = ipaddress.ip_network(rng["CidrIp"], strict=False)
-                if not (src.version == vpn_net.version and src.subnet_of(vpn_net)):
-                    findings.append((sg["GroupId"], "%s allows TCP 22 from %s" % (label, rng["CidrIp"])))
+                why = ""
+                if vpn_net is not None and src.version == vpn_net.version and src.subnet_of(vpn_net):
+                    why = (" - the Client VPN client CIDR, which never arrives: Client VPN source-NATs to its endpoint,"
+                           " so allow the endpoint's security group instead")
+                findings.append((sg["GroupId"], "%s allows TCP 22 from %s%s" % (label, rng["CidrIp"], why)))
             for rng in perm.get("Ipv6Ranges", []):
                 findings.append((sg["GroupId"], "%s allows TCP 22 from %s" % (label, rng["CidrIpv6"])))
             for pl in perm.get("PrefixListIds", []):
                 findings.append((sg["GroupId"], "%s allows TCP 22 from prefix list %s" % (label, pl["PrefixListId"])))
             for pair in perm.get("UserIdGroupPairs", []):
-                if pair.get("GroupId") not in bastion_sgs and pair.get("GroupId") != sg["GroupId"]:
-                    findings.append((sg["GroupId"], "%s allows TCP 22 from security group %s, not a bastion group"
-                                     % (label, pair.get("GroupId"))))
+                source = pair.get("GroupId")
+                if source == sg["GroupId"] or (allowed_role and role.get(source) == allowed_role):
+                    continue
+                findings.append((sg["GroupId"], "%s allows TCP 22 from security group %s, not %s" % (
+                    label, source, "a %s group" % allowed_role if allowed_role else "on the SSH path")))
     return findings
 
 
@@ -149,17 +165,19 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             stack=dict(type="str", required=True),
-            vpn_cidr=dict(type="str", required=True),
+            vpn_cidr=dict(type="str"),
             az_count=dict(type="int", required=True),
             fail_on_findings=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    try:
-        vpn_net = ipaddress.ip_network(p["vpn_cidr"], strict=False)
-    except ValueError as e:
-        module.fail_json(msg="vpn_cidr: %s" % e)
+    vpn_net = None
+    if p["vpn_cidr"]:
+        try:
+            vpn_net = ipaddress.ip_network(p["vpn_cidr"], strict=False)
+        except ValueError as e:
+            module.fail_json(msg="vpn_cidr: %s" % e)
     client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
     findings = []
 
@@ -178,8 +196,7 @@ def main():
         vpc_filter = [{"Name": "vpc-id", "Values": vpc_ids}]
 
         sgs = _paginate(client, "describe_security_groups", "SecurityGroups", Filters=vpc_filter)
-        bastion_sgs = {sg["GroupId"] for sg in sgs if _tags(sg).get("devsecops:role") == "bastion"}
-        add("ssh_sources", check_ssh(sgs, vpn_net, bastion_sgs))
+        add("ssh_sources", check_ssh(sgs, vpn_net))
 
         app_rts = _paginate(client, "describe_route_tables", "RouteTables",
                             Filters=[{"Name": "vpc-id", "Values": [tiers["app"]]}])

@@ -82,7 +82,23 @@ def test_app_vpc_has_no_internet_route_and_ssh_paths_are_exact(lab_aws):
     sgs = {g["GroupName"]: g for g in c.describe_security_groups(
         Filters=[{"Name": "tag:devsecops:stack", "Values": [STACK]}])["SecurityGroups"]}
     bastion, jump = sgs[f"{STACK}-bastion"], sgs[f"{STACK}-jump-host"]
-    assert [(p["FromPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in bastion["IpPermissions"]] == [(22, ["172.31.128.0/22"])]
+    # No subnet hands out public addresses, not even the LB VPC's public ones.
+    subnets = c.describe_subnets(Filters=[{"Name": "tag:devsecops:stack", "Values": [STACK]}])["Subnets"]
+    assert len(subnets) == 12 and not [sn["SubnetId"] for sn in subnets if sn["MapPublicIpOnLaunch"]]
+    # Only this account's flow logs may assume the delivery role, and it writes this account's groups only.
+    iam = boto3.client("iam", region_name=REGION, endpoint_url=f"http://127.0.0.1:{PORT}",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    role = iam.get_role(RoleName=f"{STACK}-{REGION}-flow-logs")["Role"]
+    cond = role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+    account = role["Arn"].split(":")[4]
+    assert cond["StringEquals"]["aws:SourceAccount"] == account
+    assert cond["ArnLike"]["aws:SourceArn"] == f"arn:aws:ec2:{REGION}:{account}:vpc-flow-log/*"
+    policy = iam.get_role_policy(RoleName=role["RoleName"], PolicyName="flow-logs-to-cloudwatch")["PolicyDocument"]
+    assert policy["Statement"][0]["Resource"].startswith(f"arn:aws:logs:{REGION}:{account}:log-group:")
+    # Client VPN source-NATs to its endpoint: the bastions accept 22 from the endpoint's group only.
+    cvpn = sgs[f"{STACK}-client-vpn"]
+    assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]], p["IpRanges"])
+            for p in bastion["IpPermissions"]] == [(22, [cvpn["GroupId"]], [])]
     assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]], p["IpRanges"]) for p in jump["IpPermissions"]] \
         == [(22, [bastion["GroupId"]], [])]
     for inst in (i for r in c.describe_instances()["Reservations"] for i in r["Instances"]):
@@ -120,9 +136,12 @@ def test_drift_is_detected_then_repaired(playbook, lab_aws):
     rts = {t["Value"]: rt for rt in c.describe_route_tables(Filters=f)["RouteTables"] for t in rt["Tags"] if t["Key"] == "Name"}
     app_rt = rts[f"{STACK}-app-private"]["RouteTableId"]
     nat = c.describe_nat_gateways(Filters=f)["NatGateways"][0]["NatGatewayId"]
-    # 1. a rogue SSH rule from anywhere; 2. a deleted route; 3. an App VPC route to a NAT gateway
+    # 1. a rogue SSH rule from anywhere; 2. a deleted route; 3. an App VPC route to a NAT gateway;
+    # 4. the bastion rule a932c49 wrote - SSH from the VPN client CIDR, which source-NAT never lets arrive
     c.authorize_security_group_ingress(GroupId=sgs[f"{STACK}-jump-host"], IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    c.authorize_security_group_ingress(GroupId=sgs[f"{STACK}-bastion"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "172.31.128.0/22"}]}])
     c.delete_route(RouteTableId=app_rt, DestinationCidrBlock="10.10.0.0/16")
     c.create_route(RouteTableId=app_rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
 
@@ -130,12 +149,15 @@ def test_drift_is_detected_then_repaired(playbook, lab_aws):
     assert audit.rc != 0
     assert sgs[f"{STACK}-jump-host"] in audit.out and "0.0.0.0/0" in audit.out
     assert app_rt in audit.out and nat in audit.out
+    assert sgs[f"{STACK}-bastion"] in audit.out and "source-NAT" in audit.out
 
     repair = playbook("provision.yml")
     assert repair.rc == 0, repair.out[-3000:]
     assert repair.recap["localhost"]["changed"] >= 2
     routes = {r.get("DestinationCidrBlock") for r in c.describe_route_tables(RouteTableIds=[app_rt])["RouteTables"][0]["Routes"]}
     assert "10.10.0.0/16" in routes and "0.0.0.0/0" not in routes
+    bastion = c.describe_security_groups(GroupIds=[sgs[f"{STACK}-bastion"]])["SecurityGroups"][0]
+    assert [p["IpRanges"] for p in bastion["IpPermissions"]] == [[]]
     assert playbook("audit.yml").rc == 0
 
 

@@ -1,6 +1,9 @@
 import boto3
+import pytest
+from botocore.stub import Stubber
 
 from modrun import run_module
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.devsecops.eks_platform.plugins.modules import ec2_vpc_flow_log
 
 
@@ -46,3 +49,61 @@ def test_create_noop_tag_delete_and_check_mode(aws_offline):
 def test_missing_log_group_is_refused(aws_offline):
     result = run_module(ec2_vpc_flow_log.main, dict(region="us-east-1", resource_id="vpc-1"))
     assert result["failed"] and "log_group_name" in result["msg"]
+
+
+# A fresh account: the delivery role is seconds old, and EC2 cannot assume it yet. botocore's
+# Stubber answers with the real error shape; the module retries exactly that message.
+IAM_NOT_READY = ("InvalidParameter", "Unable to assume given IAM role, arn:aws:iam::123456789012:role/flow, "
+                 "for the flow log, please verify the role's trust policy")
+
+
+@pytest.fixture
+def stubbed(monkeypatch):
+    holder = {"calls": []}
+    orig = AnsibleAWSModule.client
+
+    def client(self, service, retry_decorator=None, **kw):
+        wrapped = orig(self, service, retry_decorator, **kw)
+        s = Stubber(wrapped.client)
+        for call in holder["calls"]:
+            if call[0] == "error":
+                s.add_client_error("create_flow_logs", service_error_code=call[1], service_message=call[2],
+                                   http_status_code=400)
+            else:
+                s.add_response(*call)
+        s.activate()
+        holder["stubber"] = s
+        return wrapped
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr(AnsibleAWSModule, "client", client)
+    monkeypatch.setattr(ec2_vpc_flow_log.time, "sleep", lambda s: None)
+    return holder
+
+
+NONE = ("describe_flow_logs", {"FlowLogs": []}, None)
+CREATED = ("create_flow_logs", {"FlowLogIds": ["fl-1"], "Unsuccessful": []}, None)
+
+
+def test_create_retries_while_the_new_role_propagates(stubbed):
+    stubbed["calls"] = [NONE, ("error", *IAM_NOT_READY), ("error", *IAM_NOT_READY), CREATED,
+                        ("describe_flow_logs", {"FlowLogs": [{"FlowLogId": "fl-1", "ResourceId": "vpc-1"}]}, None)]
+    result = run_module(ec2_vpc_flow_log.main, _args("vpc-1"))
+    stubbed["stubber"].assert_no_pending_responses()
+    assert result.get("failed") is not True, result
+    assert result["changed"] is True and result["flow_log"]["flow_log_id"] == "fl-1"
+
+
+def test_create_gives_up_after_the_propagation_timeout(stubbed):
+    stubbed["calls"] = [NONE, ("error", *IAM_NOT_READY)]
+    result = run_module(ec2_vpc_flow_log.main, _args("vpc-1", iam_propagation_timeout=0))
+    assert result["failed"] is True and "Unable to assume given IAM role" in result["msg"]
+
+
+def test_other_invalid_parameter_errors_fail_at_once(stubbed):
+    stubbed["calls"] = [NONE, ("error", "InvalidParameter", "LogDestination is not a valid ARN")]
+    result = run_module(ec2_vpc_flow_log.main, _args("vpc-1"))
+    stubbed["stubber"].assert_no_pending_responses()
+    assert result["failed"] is True and "not a valid ARN" in str(result)

@@ -16,14 +16,22 @@ def _stack(ec2):
                              DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/x")
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=ids["lb"])
-    bastion_sg = ec2.create_security_group(GroupName="bastion", Description="b", VpcId=ids["security"],
-                                           TagSpecifications=[{"ResourceType": "security-group", "Tags": [
-                                               {"Key": "devsecops:role", "Value": "bastion"}]}])["GroupId"]
+    def group(name, vpc, role):
+        return ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc, TagSpecifications=[
+            {"ResourceType": "security-group", "Tags": [{"Key": "devsecops:role", "Value": role}]}])["GroupId"]
+
+    # The one SSH path: Client VPN endpoint group -> bastion group -> jump host group.
+    cvpn_sg = group("client-vpn", ids["security"], "client-vpn")
+    bastion_sg = group("bastion", ids["security"], "bastion")
     ec2.authorize_security_group_ingress(GroupId=bastion_sg, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": VPN}]}])
-    jump_sg = ec2.create_security_group(GroupName="jump", Description="j", VpcId=ids["app"])["GroupId"]
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": cvpn_sg}]}])
+    jump_sg = group("jump", ids["app"], "jump-host")
     ec2.authorize_security_group_ingress(GroupId=jump_sg, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": bastion_sg}]}])
+    nodes_sg = group("nodes", ids["app"], "eks-nodes")
+    ec2.authorize_security_group_ingress(GroupId=nodes_sg, IpPermissions=[
+        {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": nodes_sg}]}])
+    ids.update(cvpn_sg=cvpn_sg, bastion_sg=bastion_sg)
     ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     for az in ("us-east-1a", "us-east-1b"):
         subnet = ec2.create_subnet(VpcId=ids["security"], CidrBlock="10.10.%d.0/24" % (1 if az.endswith("a") else 2),
@@ -87,3 +95,19 @@ def test_report_only_mode_does_not_fail(aws_offline):
     _stack(ec2)
     result = _audit(az_count=3, fail_on_findings=False)
     assert result.get("failed") is not True and result["passed"] is False and result["checks"]["bastion_per_az"] == 1
+
+
+def test_ssh_only_along_the_path_and_never_from_the_vpn_client_cidr(aws_offline):
+    """Client VPN source-NATs: a bastion rule for the client CIDR matches nothing. The audit names
+    it (with the reason) and every other source off the path, and accepts exactly the path."""
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    ids, _igw, jump_sg = _stack(ec2)
+    ec2.authorize_security_group_ingress(GroupId=ids["bastion_sg"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": VPN}]}])
+    ec2.authorize_security_group_ingress(GroupId=jump_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": ids["cvpn_sg"]}]}])
+    ssh = [f for f in _audit(az_count=2)["findings"] if f["check"] == "ssh_sources"]
+    assert sorted(f["resource"] for f in ssh) == sorted([ids["bastion_sg"], jump_sg])
+    by_group = {f["resource"]: f["message"] for f in ssh}
+    assert VPN in by_group[ids["bastion_sg"]] and "source-NAT" in by_group[ids["bastion_sg"]]
+    assert ids["cvpn_sg"] in by_group[jump_sg] and "not a bastion group" in by_group[jump_sg]

@@ -88,6 +88,26 @@ def _apply_patches() -> None:
 
     ec2_utils.EC2_PREFIX_TO_RESOURCE["nat"] = "natgateway"
 
+    # Gap 6: a deleted NAT gateway keeps its network interface (and the EIP stays associated with
+    # it). AWS removes both once the gateway is deleted, so a VPC whose NAT gateways are gone holds
+    # no ENI of theirs; teardown waits for exactly that before deleting subnets.
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
+
+    orig_delete_nat = NatGatewayBackend.delete_nat_gateway
+
+    def delete_nat_gateway(self, nat_gateway_id):  # noqa: ANN001
+        nat = orig_delete_nat(self, nat_gateway_id)
+        eni = getattr(nat, "_eni", None)
+        if eni is not None and eni.id in self.enis:
+            for address in self.addresses:
+                if getattr(address, "eni", None) is eni:
+                    address.eni = None
+                    address.association_id = None
+            self.delete_network_interface(eni.id)
+        return nat
+
+    NatGatewayBackend.delete_nat_gateway = delete_nat_gateway
+
     # Gap 5: an action moto does not implement (Client VPN, Image Builder...) answers HTTP 500
     # with an HTML page that botocore cannot parse. AWS answers an unknown action with a 400
     # InvalidAction error; do the same, so callers can tell "not available here" from a fault.
