@@ -16,6 +16,7 @@ def _stack(ec2):
                              DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/x")
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=ids["lb"])
+
     def group(name, vpc, role):
         return ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc, TagSpecifications=[
             {"ResourceType": "security-group", "Tags": [{"Key": "devsecops:role", "Value": role}]}])["GroupId"]
