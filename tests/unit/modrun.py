@@ -34,3 +34,24 @@ def run_module(main, args: dict) -> dict:
         with pytest.raises(SystemExit):
             main()
     return json.loads(out.getvalue())
+
+
+def stub_aws_clients(monkeypatch, module, make_stubber, holder: dict) -> dict:
+    """Hand every AWS client the module creates to make_stubber(client) (a botocore Stubber with
+    the calls scripted), with dummy credentials and no real sleeps; holder["stubber"] is the
+    last activated Stubber."""
+    from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+    orig = AnsibleAWSModule.client
+
+    def client(self, service, retry_decorator=None, **kw):
+        wrapped = orig(self, service, retry_decorator, **kw)
+        holder["stubber"] = make_stubber(wrapped.client)
+        return wrapped
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr(AnsibleAWSModule, "client", client)
+    monkeypatch.setattr(module.time, "sleep", lambda s: None)
+    return holder

@@ -3,8 +3,7 @@ botocore's Stubber (every call, its parameters and order are asserted)."""
 import pytest
 from botocore.stub import ANY, Stubber
 
-from modrun import run_module
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from modrun import run_module, stub_aws_clients
 from ansible_collections.devsecops.eks_platform.plugins.modules import ec2_client_vpn_endpoint as mod
 
 EID = "cvpn-endpoint-0123456789abcdef0"
@@ -21,19 +20,11 @@ ARGS = dict(
 @pytest.fixture
 def stub(monkeypatch):
     holder = {}
-    orig = AnsibleAWSModule.client
 
-    def client(self, service, retry_decorator=None, **kw):
-        wrapped = orig(self, service, retry_decorator, **kw)
-        holder["stubber"] = holder["make"](wrapped.client)
-        return wrapped
+    def make(client):  # each test scripts holder["make"] before it runs the module
+        return holder["make"](client)
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setattr(AnsibleAWSModule, "client", client)
-    monkeypatch.setattr(mod.time, "sleep", lambda s: None)
-    return holder
+    return stub_aws_clients(monkeypatch, mod, make, holder)
 
 
 def endpoint(**over):

@@ -2,8 +2,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from modrun import run_module
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from modrun import run_module, stub_aws_clients
 from ansible_collections.devsecops.eks_platform.plugins.modules import ec2_vpc_flow_log
 
 
@@ -60,11 +59,9 @@ IAM_NOT_READY = ("InvalidParameter", "Unable to assume given IAM role, arn:aws:i
 @pytest.fixture
 def stubbed(monkeypatch):
     holder = {"calls": []}
-    orig = AnsibleAWSModule.client
 
-    def client(self, service, retry_decorator=None, **kw):
-        wrapped = orig(self, service, retry_decorator, **kw)
-        s = Stubber(wrapped.client)
+    def make(client):
+        s = Stubber(client)
         for call in holder["calls"]:
             if call[0] == "error":
                 s.add_client_error("create_flow_logs", service_error_code=call[1], service_message=call[2],
@@ -72,15 +69,9 @@ def stubbed(monkeypatch):
             else:
                 s.add_response(*call)
         s.activate()
-        holder["stubber"] = s
-        return wrapped
+        return s
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setattr(AnsibleAWSModule, "client", client)
-    monkeypatch.setattr(ec2_vpc_flow_log.time, "sleep", lambda s: None)
-    return holder
+    return stub_aws_clients(monkeypatch, ec2_vpc_flow_log, make, holder)
 
 
 NONE = ("describe_flow_logs", {"FlowLogs": []}, None)
