@@ -14,36 +14,36 @@ from antsibull_docs_parser.parser import Context, parse
 ROLES = Path(__file__).resolve().parents[1] / "roles"
 
 
+# Each part of parsed Ansible doc markup, written as plain Markdown.
+_PART = {
+    dom.PartType.TEXT: lambda p: p.text,
+    dom.PartType.CODE: lambda p: f"`{p.text}`",
+    dom.PartType.OPTION_VALUE: lambda p: f"`{p.value}`",
+    dom.PartType.OPTION_NAME: lambda p: f"`{p.name}`",
+    dom.PartType.RETURN_VALUE: lambda p: f"`{p.name}`",
+    dom.PartType.ENV_VARIABLE: lambda p: f"`{p.name}`",
+    dom.PartType.MODULE: lambda p: f"`{p.fqcn}`",
+    dom.PartType.PLUGIN: lambda p: f"`{p.plugin.fqcn}`",
+    dom.PartType.ITALIC: lambda p: f"*{p.text}*",
+    dom.PartType.BOLD: lambda p: f"**{p.text}**",
+    dom.PartType.URL: lambda p: f"<{p.url}>",
+    dom.PartType.LINK: lambda p: f"[{p.text}]({p.url})",
+}
+
+
 def md(text) -> str:
-    """Ansible doc markup (C(), V(), O(), I(), B(), U(), L(), M()...) as Markdown on one line, for a
-    table cell. antsibull-docs-parser parses the markup; its own Markdown writer escapes every
-    punctuation mark (`per\\-host reports\\.`), which reads badly in the raw file, so the parts
-    are written here plainly."""
-    out = []
-    for para in parse(" ".join(str(text or "").split()), Context(role_entrypoint="main")):
-        for part in para:
-            kind = part.type
-            if kind == dom.PartType.TEXT:
-                out.append(part.text)
-            elif kind in (dom.PartType.CODE, dom.PartType.OPTION_VALUE):
-                out.append(f"`{part.text if kind == dom.PartType.CODE else part.value}`")
-            elif kind in (dom.PartType.OPTION_NAME, dom.PartType.RETURN_VALUE, dom.PartType.ENV_VARIABLE):
-                out.append(f"`{part.name}`")
-            elif kind == dom.PartType.MODULE:
-                out.append(f"`{part.fqcn}`")
-            elif kind == dom.PartType.PLUGIN:
-                out.append(f"`{part.plugin.fqcn}`")
-            elif kind == dom.PartType.ITALIC:
-                out.append(f"*{part.text}*")
-            elif kind == dom.PartType.BOLD:
-                out.append(f"**{part.text}**")
-            elif kind == dom.PartType.URL:
-                out.append(f"<{part.url}>")
-            elif kind == dom.PartType.LINK:
-                out.append(f"[{part.text}]({part.url})")
-            else:  # horizontal line, RST reference, parse error: the source text
-                out.append(getattr(part, "text", "") or part.source or "")
-    return "".join(out).replace("|", "\\|")
+    """Ansible doc markup (C(), V(), O(), I(), B(), U(), L(), M()...) as Markdown on one line.
+    antsibull-docs-parser parses the markup; its own Markdown writer escapes every punctuation
+    mark (`per\\-host reports\\.`), which reads badly in the raw file, so the parts are written
+    here plainly. Anything else (horizontal line, RST reference, parse error) keeps its source."""
+    paragraphs = parse(" ".join(str(text or "").split()), Context(role_entrypoint="main"))
+    return "".join(_PART.get(part.type, lambda p: getattr(p, "text", "") or p.source or "")(part)
+                   for para in paragraphs for part in para)
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "&#124;")
 
 
 def render(role: Path) -> str:
@@ -67,7 +67,7 @@ def render(role: Path) -> str:
         desc = md(opt.get("description", ""))
         if opt.get("choices"):
             desc += " Choices: " + ", ".join(f"`{c}`" for c in opt["choices"]) + "."
-        lines.append(f"| `{name}` | {kind} | {default.replace('|', '&#124;')} | {desc} |")
+        lines.append(f"| `{name}` | {kind} | {cell(default)} | {cell(desc)} |")
     lines += ["", "Example:", "", "```yaml", "- hosts: all", "  roles:", f"    - role: devsecops.eks_platform.{role.name}", "```", ""]
     return "\n".join(lines)
 

@@ -196,12 +196,12 @@ def create(client, module):
                 return result["FlowLogIds"][0]
             error = problem
         except is_boto3_error_code("InvalidParameter") as e:
-            if IAM_NOT_READY not in str(e):
-                module.fail_json_aws(e, msg="Failed to create flow log")
             error = e
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
             module.fail_json_aws(e, msg="Failed to create flow log")
         if IAM_NOT_READY not in str(error) or time.time() + delay > deadline:
+            if isinstance(error, Exception):
+                module.fail_json_aws(error, msg="Failed to create flow log")
             module.fail_json(msg="Failed to create flow log: %s" % error)
         time.sleep(delay)
         delay = min(delay * 2, 15)
