@@ -187,16 +187,26 @@ UNSUPPORTED_CODES = ("InvalidAction", "NotImplemented", "UnsupportedOperation", 
 LIVE_ASSOC = ("associating", "associated")
 
 
-def _all(method, key, **kwargs):
-    items, token = [], None
-    while True:
-        if token:
-            kwargs["NextToken"] = token
-        page = method(aws_retry=True, **kwargs)
-        items.extend(page.get(key, []))
-        token = page.get("NextToken")
-        if not token:
-            return items
+# EC2's transient answers besides throttling; NotFound right after a create (eventual consistency)
+# is retried only where the ID came from our own create call.
+TRANSIENT = ["InternalError", "Unavailable", "IncorrectState"]
+
+
+@AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT)
+def _all(client, operation, key, **kwargs):
+    return client.get_paginator(operation).paginate(**kwargs).build_full_result().get(key, [])
+
+
+@AWSRetry.jittered_backoff(retries=6, delay=2, max_delay=15,
+                           catch_extra_error_codes=TRANSIENT + ["InvalidClientVpnEndpointId.NotFound"])
+def _describe_new(client, endpoint_id):
+    return client.describe_client_vpn_endpoints(ClientVpnEndpointIds=[endpoint_id])["ClientVpnEndpoints"]
+
+
+def _auth_target(mutual, mutual_key, federated, federated_key):
+    """The certificate chain or SAML provider of one authentication option (describe and create
+    spell the keys differently)."""
+    return (mutual or {}).get(mutual_key) or (federated or {}).get(federated_key)
 
 
 class ClientVpn(object):
@@ -212,27 +222,36 @@ class ClientVpn(object):
     # ---- reads
     def find(self):
         try:
-            found = _all(self.client.describe_client_vpn_endpoints, "ClientVpnEndpoints",
+            found = _all(self.client, "describe_client_vpn_endpoints", "ClientVpnEndpoints",
                          Filters=[{"Name": "tag:Name", "Values": [self.p["name"]]}])
         except is_boto3_error_code(UNSUPPORTED_CODES) as e:
             self.module.fail_json(msg="The Client VPN API is not available at this endpoint: %s" % e, unsupported=True)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
             self.fail(e, "Failed to describe Client VPN endpoints")
-        found = [e for e in found if e.get("Status", {}).get("Code") != "deleted"]
+        # an endpoint being deleted is not live: a new one may be created next to it
+        found = [e for e in found if e.get("Status", {}).get("Code") not in ("deleting", "deleted")]
         if len(found) > 1:
             self.module.fail_json(msg="%d Client VPN endpoints are tagged Name=%s; expected one"
                                   % (len(found), self.p["name"]))
         return found[0] if found else None
 
+    def target_networks(self, endpoint_id):
+        try:
+            return _all(self.client, "describe_client_vpn_target_networks", "ClientVpnTargetNetworks",
+                        ClientVpnEndpointId=endpoint_id)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.fail(e, "Failed to describe the target networks of %s" % endpoint_id)
+
     def associations(self, endpoint_id):
-        nets = _all(self.client.describe_client_vpn_target_networks, "ClientVpnTargetNetworks",
-                    ClientVpnEndpointId=endpoint_id)
-        return dict((n["TargetNetworkId"], n["AssociationId"]) for n in nets
+        return dict((n["TargetNetworkId"], n["AssociationId"]) for n in self.target_networks(endpoint_id)
                     if n.get("Status", {}).get("Code") in LIVE_ASSOC)
 
     def rules(self, endpoint_id):
-        rules = _all(self.client.describe_client_vpn_authorization_rules, "AuthorizationRules",
-                     ClientVpnEndpointId=endpoint_id)
+        try:
+            rules = _all(self.client, "describe_client_vpn_authorization_rules", "AuthorizationRules",
+                         ClientVpnEndpointId=endpoint_id)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.fail(e, "Failed to describe the authorization rules of %s" % endpoint_id)
         return dict((r["DestinationCidr"], r) for r in rules
                     if r.get("Status", {}).get("Code") in ("authorizing", "active"))
 
@@ -297,13 +316,40 @@ class ClientVpn(object):
         return self.describe(endpoint_id)
 
     def describe(self, endpoint_id):
-        return self.client.describe_client_vpn_endpoints(
-            aws_retry=True, ClientVpnEndpointIds=[endpoint_id])["ClientVpnEndpoints"][0]
+        try:
+            found = _describe_new(self.client, endpoint_id)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.fail(e, "Failed to describe Client VPN endpoint %s" % endpoint_id)
+        if not found:
+            self.module.fail_json(msg="Client VPN endpoint %s is gone" % endpoint_id)
+        return found[0]
 
     def wanted_tags(self):
         return dict(self.p["tags"] or {}, Name=self.p["name"])
 
+    def unchangeable(self, ep):
+        """What the request asks that ModifyClientVpnEndpoint cannot do: only a new endpoint can."""
+        wrong = []
+        if self.p["client_cidr_block"] and ep.get("ClientCidrBlock") != self.p["client_cidr_block"]:
+            wrong.append("client_cidr_block (%s, wanted %s)" % (ep.get("ClientCidrBlock"), self.p["client_cidr_block"]))
+        if ep.get("TransportProtocol", self.p["transport_protocol"]) != self.p["transport_protocol"]:
+            wrong.append("transport_protocol (%s, wanted %s)" % (ep.get("TransportProtocol"), self.p["transport_protocol"]))
+        have_auth = sorted((a.get("Type"), _auth_target(a.get("MutualAuthentication"), "ClientRootCertificateChain",
+                                                        a.get("FederatedAuthentication"), "SamlProviderArn"))
+                           for a in ep.get("AuthenticationOptions", []))
+        want_auth = sorted((a["Type"], _auth_target(a.get("MutualAuthentication"), "ClientRootCertificateChainArn",
+                                                    a.get("FederatedAuthentication"), "SAMLProviderArn"))
+                           for a in self.auth_options())
+        if ep.get("AuthenticationOptions") is not None and self.p["client_root_certificate_arn"] and have_auth != want_auth:
+            wrong.append("authentication (client_root_certificate_arn / saml_provider_arn: %s, wanted %s)"
+                         % ([a[1] for a in have_auth], [a[1] for a in want_auth]))
+        if wrong:
+            self.module.fail_json(msg="Client VPN endpoint %s: %s cannot be changed on an existing endpoint; "
+                                      "delete it (state=absent) and create it again"
+                                  % (ep["ClientVpnEndpointId"], "; ".join(wrong)))
+
     def update(self, ep):
+        self.unchangeable(ep)
         mods = {}
         if ep.get("ServerCertificateArn") != self.p["server_certificate_arn"] and self.p["server_certificate_arn"]:
             mods["ServerCertificateArn"] = self.p["server_certificate_arn"]
@@ -317,7 +363,9 @@ class ClientVpn(object):
             mods["SessionTimeoutHours"] = self.p["session_timeout_hours"]
         have_log = ep.get("ConnectionLogOptions", {})
         want_log = self.log_options()
-        log_target_differs = any(have_log.get(k) != want_log.get(k) for k in ("CloudwatchLogGroup", "CloudwatchLogStream"))
+        # Without a stream asked for, AWS creates one and reports its generated name: not a difference.
+        log_target_differs = any(have_log.get(k) != want_log.get(k) for k in ("CloudwatchLogGroup", "CloudwatchLogStream")
+                                 if k in want_log)
         if bool(have_log.get("Enabled")) != want_log["Enabled"] or (want_log["Enabled"] and log_target_differs):
             mods["ConnectionLogOptions"] = want_log
         if self.p["dns_servers"] is not None and sorted(ep.get("DnsServers", [])) != sorted(self.p["dns_servers"]):
@@ -383,9 +431,13 @@ class ClientVpn(object):
     def wait_associations(self, endpoint_id, want):
         deadline = time.time() + self.p["wait_timeout"]
         while time.time() < deadline:
-            nets = _all(self.client.describe_client_vpn_target_networks, "ClientVpnTargetNetworks",
-                        ClientVpnEndpointId=endpoint_id)
+            nets = self.target_networks(endpoint_id)
             states = dict((n["TargetNetworkId"], n.get("Status", {}).get("Code")) for n in nets)
+            failed = dict((n["TargetNetworkId"], n.get("Status", {}).get("Message", ""))
+                          for n in nets if n.get("Status", {}).get("Code") == "association-failed" and n["TargetNetworkId"] in want)
+            if failed:
+                self.module.fail_json(msg="Client VPN association failed for %s"
+                                      % ", ".join("%s (%s)" % kv for kv in sorted(failed.items())))
             done_add = all(states.get(s) == "associated" for s in want)
             done_remove = all(states.get(s) in (None, "disassociated") for s in set(states) - set(want))
             if done_add and done_remove:

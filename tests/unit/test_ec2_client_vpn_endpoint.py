@@ -43,6 +43,8 @@ RULES = {"AuthorizationRules": [{"DestinationCidr": "10.10.128.0/20", "AccessAll
 FIND = {"Filters": [{"Name": "tag:Name", "Values": ["stack-client-vpn"]}]}
 BY_ID = {"ClientVpnEndpointIds": [EID]}
 ON_EP = {"ClientVpnEndpointId": EID}
+# What a run that changes nothing reads after finding the endpoint: before, to sync, and after.
+NOOP_READS = [("describe_client_vpn_target_networks", NET, ON_EP), ("describe_client_vpn_authorization_rules", RULES, ON_EP)] * 3
 
 
 def script(calls):
@@ -92,15 +94,7 @@ def test_create_associates_and_authorizes(stub):
 
 
 def test_noop_makes_no_write(stub):
-    result = run(stub, [
-        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint()]}, FIND),
-        ("describe_client_vpn_target_networks", NET, ON_EP),
-        ("describe_client_vpn_authorization_rules", RULES, ON_EP),
-        ("describe_client_vpn_target_networks", NET, ON_EP),
-        ("describe_client_vpn_authorization_rules", RULES, ON_EP),
-        ("describe_client_vpn_target_networks", NET, ON_EP),
-        ("describe_client_vpn_authorization_rules", RULES, ON_EP),
-    ])
+    result = run(stub, [("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint()]}, FIND)] + NOOP_READS)
     assert result["changed"] is False
     assert result["diff"]["before"] == result["diff"]["after"]
 
@@ -164,3 +158,72 @@ def test_unsupported_api_is_reported(stub):
     stub["make"] = make
     result = run_module(mod.main, dict(ARGS))
     assert result["failed"] is True and result["unsupported"] is True
+
+
+def test_a_generated_log_stream_name_is_no_difference(stub):
+    # No stream asked for: AWS makes one and reports its generated name; the module must not modify.
+    generated = endpoint(ConnectionLogOptions={"Enabled": True, "CloudwatchLogGroup": "/eks/cvpn",
+                                               "CloudwatchLogStream": "cvpn-endpoint-0123456789abcdef0-us-east-1-2026/11/30"})
+    result = run(stub, [("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [generated]}, FIND)] + NOOP_READS,
+                 connection_log_stream=None)
+    assert result["changed"] is False
+
+
+@pytest.mark.parametrize("over,named", [
+    ({"ClientCidrBlock": "172.31.0.0/22"}, "client_cidr_block (172.31.0.0/22, wanted 172.31.128.0/22)"),
+    ({"TransportProtocol": "tcp"}, "transport_protocol (tcp, wanted udp)"),
+    ({"AuthenticationOptions": [{"Type": "certificate-authentication",
+                                 "MutualAuthentication": {"ClientRootCertificateChain": "arn:aws:acm:us-east-1:123456789012:certificate/old-ca"}}]},
+     "authentication (client_root_certificate_arn"),
+])
+def test_what_aws_cannot_modify_fails_instead_of_being_ignored(stub, over, named):
+    result = run(stub, [
+        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint(**over)]}, FIND),
+        ("describe_client_vpn_target_networks", NET, ON_EP),
+        ("describe_client_vpn_authorization_rules", RULES, ON_EP),
+    ])
+    assert result["failed"] is True and named in result["msg"] and "cannot be changed" in result["msg"]
+
+
+def test_an_endpoint_being_deleted_is_not_live(stub):
+    result = run(stub, [
+        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint(Status={"Code": "deleting"})]}, FIND),
+    ], _ansible_check_mode=True)
+    assert result["changed"] is True and result["diff"]["before"] == {}
+
+
+def test_a_failed_association_stops_the_wait(stub):
+    failed = {"ClientVpnTargetNetworks": [{"TargetNetworkId": "subnet-a", "AssociationId": "cvpn-assoc-1",
+                                           "Status": {"Code": "association-failed", "Message": "subnet has no free address"}}]}
+    result = run(stub, [
+        ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint()]}, FIND),
+        ("describe_client_vpn_target_networks", {"ClientVpnTargetNetworks": []}, ON_EP),
+        ("describe_client_vpn_authorization_rules", RULES, ON_EP),
+        ("describe_client_vpn_target_networks", {"ClientVpnTargetNetworks": []}, ON_EP),
+        ("associate_client_vpn_target_network", {"AssociationId": "cvpn-assoc-1"}, dict(ON_EP, SubnetId="subnet-a")),
+        ("describe_client_vpn_target_networks", failed, ON_EP),
+    ])
+    assert result["failed"] is True
+    assert result["msg"] == "Client VPN association failed for subnet-a (subnet has no free address)"
+
+
+def test_a_new_endpoint_not_yet_visible_is_retried(stub):
+    def make(client):
+        s = Stubber(client)
+        s.add_response("describe_client_vpn_endpoints", {"ClientVpnEndpoints": []}, FIND)
+        s.add_response("create_client_vpn_endpoint", {"ClientVpnEndpointId": EID})
+        s.add_client_error("describe_client_vpn_endpoints", service_error_code="InvalidClientVpnEndpointId.NotFound",
+                           http_status_code=400)
+        s.add_response("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint()]}, BY_ID)
+        for method, response in (("describe_client_vpn_target_networks", NET), ("describe_client_vpn_target_networks", NET),
+                                 ("describe_client_vpn_authorization_rules", RULES),
+                                 ("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint()]}),
+                                 ("describe_client_vpn_target_networks", NET), ("describe_client_vpn_authorization_rules", RULES)):
+            s.add_response(method, response)
+        s.activate()
+        return s
+    stub["make"] = make
+    result = run_module(mod.main, dict(ARGS))
+    assert result.get("failed") is not True, result
+    stub["stubber"].assert_no_pending_responses()
+    assert result["changed"] is True and result["endpoint"]["client_vpn_endpoint_id"] == EID
