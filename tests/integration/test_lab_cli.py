@@ -35,6 +35,8 @@ def test_down_stops_the_lab_services_and_only_its_own_dockerd(tmp_path):
     assert lab("aws", "up").returncode == 0
     assert lab("proxy", "up").returncode == 0
     assert lab("aws", "status").returncode == 0 and lab("proxy", "status").returncode == 0
+    # The emulator injects every real-AWS fault unless told otherwise.
+    assert json.loads(lab("aws", "status").stdout)["faults"] == ["eni", "iam", "peering"]
     # A daemon the lab started (its pid recorded), and a process that merely has a stale pidfile's number.
     ours = subprocess.Popen(["bash", "-c", "exec -a dockerd sleep 300"])
     stranger = subprocess.Popen(["sleep", "300"])
@@ -57,3 +59,19 @@ def test_down_stops_the_lab_services_and_only_its_own_dockerd(tmp_path):
         for p in (ours, stranger):
             if _alive(p):
                 p.kill()
+
+
+def test_aws_up_takes_the_faults_to_inject(tmp_path):
+    port = str(_free_port())
+    env = dict(os.environ, EKS_LAB_STATE=str(tmp_path), EKS_LAB_MOTO_PORT=port)
+
+    def lab(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(BIN / "eks-lab"), *args], env=env, capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    try:
+        assert json.loads(lab("aws", "up", "--faults", "iam,eni").stdout)["faults"] == ["eni", "iam"]
+        lab("aws", "down")
+        assert json.loads(lab("aws", "up", "--faults", "off").stdout)["faults"] == []
+    finally:
+        lab("aws", "down")

@@ -22,6 +22,14 @@ def live(lab_aws, stack=STACK, region=REGION):
     return {k: v for k, v in lab_aws.stack_resources(stack, region, PORT).items() if v}
 
 
+NOT_NAMED = {  # variables checked next to the wrong one, which must not be blamed
+    "security_groups_lb_ingress_cidrs": ("security_groups_vpn_cidr",),
+    "client_vpn_client_cidr": ("client_vpn_server_certificate",),
+    "bastion_count": ("bastion_ssh_public_key", "network_az_count:"),
+    "network_stack": ("network_region", "network_az_count", "network_vpcs"),
+}
+
+
 @pytest.mark.parametrize("extra,needle", [
     (['-e', '{"network_vpcs": {"security": {"cidr": "10.10.0.0/33", "tiers": ["private"]}, '
             '"lb": {"cidr": "10.20.0.0/16", "tiers": ["public"]}, "app": {"cidr": "10.30.0.0/16", "tiers": ["private"]}}}'],
@@ -33,13 +41,28 @@ def live(lab_aws, stack=STACK, region=REGION):
     (["-e", "eks_platform_region=us-west-1"], "network_az_count: us-west-1 has 2"),
     (["-e", "eks_platform_region=mars-north-1"], "network_region: unknown region mars-north-1"),
     (["-e", "eks_platform_az_count=banana"], "network_az_count"),
-], ids=["malformed-cidr", "overlapping-cidrs", "plan-does-not-fit", "too-many-azs", "unknown-region", "az-count-not-int"])
+    # input of the roles that run after the network role: refused before the network role writes anything
+    (["-e", "eks_platform_vpn_cidr=10.0.0.0/33"], "client_vpn_client_cidr: must be an IPv4 CIDR"),
+    (["-e", "eks_platform_vpn_cidr=10.10.0.0/22"], "client_vpn_client_cidr: 10.10.0.0/22 overlaps the VPC CIDR(s) 10.10.0.0/16"),
+    (["-e", '{"security_groups_lb_ingress_cidrs": ["0.0.0.0/0", "banana"]}'],
+     "security_groups_lb_ingress_cidrs: must be IPv4 CIDRs, got ['banana']"),
+    (["-e", "eks_platform_ssh_public_key="], "bastion_ssh_public_key: empty"),
+    (["-e", "bastion_count=4"], "bastion_count: 4 bastions need as many AZs, network_az_count is 3"),
+    (["-e", "eks_platform_stack=Lab_Stack"], "network_stack: Lab_Stack must be"),
+    (["-e", '{"vpc_endpoints_gateway_services": ["s3", "ssm"]}'], "vpc_endpoints_gateway_services: only s3 and dynamodb"),
+], ids=["malformed-cidr", "overlapping-cidrs", "plan-does-not-fit", "too-many-azs", "unknown-region", "az-count-not-int",
+        "vpn-cidr-malformed", "vpn-cidr-overlaps-vpc", "lb-source-not-cidr", "no-ssh-key", "more-bastions-than-azs",
+        "stack-name", "gateway-service"])
 def test_bad_input_fails_naming_the_variable_and_creates_nothing(playbook, lab_aws, extra, needle):
     before = lab_aws.call_count(PORT)
     run = playbook("provision.yml", *extra)
     calls = lab_aws.call_count(PORT) - before
     assert run.rc != 0
-    assert needle in run.out
+    assert needle in run.out, run.out[-3000:]
+    # Only the wrong variable is named: a neighbour checked by the same role or play is not.
+    errors = run.out[run.out.rfind("fatal:"):run.out.find("PLAY RECAP")]
+    for valid in NOT_NAMED.get(needle.split(":")[0], ()):
+        assert valid not in errors, errors
     # At most the read-only AZ lookup reached the emulator, and nothing exists.
     assert calls <= 1
     assert live(lab_aws) == {}
@@ -95,12 +118,38 @@ def test_app_vpc_has_no_internet_route_and_ssh_paths_are_exact(lab_aws):
     assert cond["ArnLike"]["aws:SourceArn"] == f"arn:aws:ec2:{REGION}:{account}:vpc-flow-log/*"
     policy = iam.get_role_policy(RoleName=role["RoleName"], PolicyName="flow-logs-to-cloudwatch")["PolicyDocument"]
     assert policy["Statement"][0]["Resource"].startswith(f"arn:aws:logs:{REGION}:{account}:log-group:")
+    # Every endpoint admits this account's principals only; S3 and logs this account's resources only.
+    policies = {e["ServiceName"].split(".", 3)[3]: json.loads(e["PolicyDocument"])
+                for e in c.describe_vpc_endpoints(Filters=[{"Name": "tag:devsecops:stack", "Values": [STACK]}])["VpcEndpoints"]}
+    assert len(policies) == 9
+    for service, doc in policies.items():
+        conditions = [st.get("Condition", {}).get("StringEquals", {}) for st in doc["Statement"]]
+        assert all(cond.get("aws:PrincipalAccount", cond.get("aws:ResourceAccount")) == account for cond in conditions), service
+    assert policies["s3"]["Statement"][0]["Condition"]["StringEquals"]["aws:ResourceAccount"] == account
+    assert policies["s3"]["Statement"][1]["Resource"] == f"arn:aws:s3:::prod-{REGION}-starport-layer-bucket/*"
+    assert policies["sts"]["Statement"][0]["Condition"] == {"StringEquals": {"aws:ResourceAccount": account}}
+    # Hosts write their own log groups and metrics namespace only; no managed policy (no SSM parameter
+    # reads, no writes to the flow-log groups); Session Manager only on the jump host, whose VPC reaches SSM.
+    for role_name, ssm in ((f"{STACK}-{REGION}-bastion", False), (f"{STACK}-{REGION}-jump-host", True)):
+        assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
+        assert iam.list_role_policies(RoleName=role_name)["PolicyNames"] == ["host-logs-and-metrics"]
+        doc = iam.get_role_policy(RoleName=role_name, PolicyName="host-logs-and-metrics")["PolicyDocument"]
+        sids = {st["Sid"]: st for st in doc["Statement"]}
+        assert sids["OwnLogGroups"]["Resource"] == [f"arn:aws:logs:{REGION}:{account}:log-group:/eks-platform/{STACK}/hosts/*"]
+        assert sids["OwnMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "EKSPlatform/Hosts"}}
+        assert ("SessionManager" in sids) is ssm and "ssm:GetParameter" not in json.dumps(doc)
     # Client VPN source-NATs to its endpoint: the bastions accept 22 from the endpoint's group only.
     cvpn = sgs[f"{STACK}-client-vpn"]
     assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]], p["IpRanges"])
             for p in bastion["IpPermissions"]] == [(22, [cvpn["GroupId"]], [])]
     assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]], p["IpRanges"]) for p in jump["IpPermissions"]] \
         == [(22, [bastion["GroupId"]], [])]
+    # The App VPC's hosts reach S3 (ECR layers) through the gateway endpoint: 443 to S3's prefix list.
+    s3_pl = c.describe_managed_prefix_lists(Filters=[{"Name": "prefix-list-name", "Values": [f"com.amazonaws.{REGION}.s3"]}])[
+        "PrefixLists"][0]["PrefixListId"]
+    for group in (jump, sgs[f"{STACK}-eks-nodes"]):
+        assert [(p["FromPort"], [x["PrefixListId"] for x in p["PrefixListIds"]])
+                for p in group["IpPermissionsEgress"] if p.get("PrefixListIds")] == [(443, [s3_pl])], group["GroupName"]
     for inst in (i for r in c.describe_instances()["Reservations"] for i in r["Instances"]):
         assert inst["MetadataOptions"]["HttpTokens"] == "required"
         assert "PublicIpAddress" not in inst or not inst["PublicIpAddress"]
@@ -136,8 +185,20 @@ def test_drift_is_detected_then_repaired(playbook, lab_aws):
     rts = {t["Value"]: rt for rt in c.describe_route_tables(Filters=f)["RouteTables"] for t in rt["Tags"] if t["Key"] == "Name"}
     app_rt = rts[f"{STACK}-app-private"]["RouteTableId"]
     nat = c.describe_nat_gateways(Filters=f)["NatGateways"][0]["NatGatewayId"]
+    app_vpc = rts[f"{STACK}-app-private"]["VpcId"]
+    bastion_id = c.describe_instances(Filters=f + [{"Name": "tag:devsecops:role", "Values": ["bastion"]}])[
+        "Reservations"][0]["Instances"][0]["InstanceId"]
     # 1. a rogue SSH rule from anywhere; 2. a deleted route; 3. an App VPC route to a NAT gateway;
-    # 4. the bastion rule a932c49 wrote - SSH from the VPN client CIDR, which source-NAT never lets arrive
+    # 4. the bastion rule a932c49 wrote - SSH from the VPN client CIDR, which source-NAT never lets arrive;
+    # 5. IMDSv1 allowed on a bastion; 6. an internet gateway attached to the App VPC
+    # 7. an interface endpoint lost a subnet and its policy was opened to every account
+    logs_ep = [e for e in c.describe_vpc_endpoints(Filters=f)["VpcEndpoints"] if e["ServiceName"].endswith(".logs")][0]
+    c.modify_vpc_endpoint(VpcEndpointId=logs_ep["VpcEndpointId"], RemoveSubnetIds=logs_ep["SubnetIds"][:1],
+                          PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                              {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}))
+    c.modify_instance_metadata_options(InstanceId=bastion_id, HttpTokens="optional")
+    rogue_igw = c.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    c.attach_internet_gateway(InternetGatewayId=rogue_igw, VpcId=app_vpc)
     c.authorize_security_group_ingress(GroupId=sgs[f"{STACK}-jump-host"], IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     c.authorize_security_group_ingress(GroupId=sgs[f"{STACK}-bastion"], IpPermissions=[
@@ -150,6 +211,8 @@ def test_drift_is_detected_then_repaired(playbook, lab_aws):
     assert sgs[f"{STACK}-jump-host"] in audit.out and "0.0.0.0/0" in audit.out
     assert app_rt in audit.out and nat in audit.out
     assert sgs[f"{STACK}-bastion"] in audit.out and "source-NAT" in audit.out
+    assert f"instance {bastion_id}" in audit.out and "IMDSv2" in audit.out
+    assert f"internet gateway {rogue_igw} is attached to the app VPC" in audit.out
 
     repair = playbook("provision.yml")
     assert repair.rc == 0, repair.out[-3000:]
@@ -158,6 +221,12 @@ def test_drift_is_detected_then_repaired(playbook, lab_aws):
     assert "10.10.0.0/16" in routes and "0.0.0.0/0" not in routes
     bastion = c.describe_security_groups(GroupIds=[sgs[f"{STACK}-bastion"]])["SecurityGroups"][0]
     assert [p["IpRanges"] for p in bastion["IpPermissions"]] == [[]]
+    inst = c.describe_instances(InstanceIds=[bastion_id])["Reservations"][0]["Instances"][0]
+    assert inst["MetadataOptions"]["HttpTokens"] == "required"
+    assert c.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [app_vpc]}])["InternetGateways"] == []
+    repaired = c.describe_vpc_endpoints(VpcEndpointIds=[logs_ep["VpcEndpointId"]])["VpcEndpoints"][0]
+    assert sorted(repaired["SubnetIds"]) == sorted(logs_ep["SubnetIds"])
+    assert json.loads(repaired["PolicyDocument"]) == json.loads(logs_ep["PolicyDocument"])
     assert playbook("audit.yml").rc == 0
 
 
@@ -175,8 +244,10 @@ def test_aws_ec2_inventory_groups_by_role_and_jumps_through_a_bastion(playbook, 
     (inv / "group_vars").mkdir(parents=True)
     src = (REPO / "inventories/aws/dev/aws_ec2.yml").read_text()
     (inv / "aws_ec2.yml").write_text(src.replace("eksplat-dev", STACK))
-    (inv / "group_vars" / "jump_host.yml").write_text((REPO / "inventories/aws/common/jump_host.yml").read_text())
-    env = dict(os.environ, AWS_ENDPOINT_URL=f"http://127.0.0.1:{PORT}", AWS_ACCESS_KEY_ID="testing",
+    for group in ("all", "jump_host"):
+        (inv / "group_vars" / f"{group}.yml").write_text((REPO / f"inventories/shared/aws/{group}.yml").read_text())
+    env_without_key = {k: v for k, v in os.environ.items() if k != "EKS_PLATFORM_SSH_KEY_FILE"}
+    env = dict(env_without_key, AWS_ENDPOINT_URL=f"http://127.0.0.1:{PORT}", AWS_ACCESS_KEY_ID="testing",
                AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=REGION, ANSIBLE_DEPRECATION_WARNINGS="0")
     out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", str(inv), "--list"],
                          cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout
@@ -189,7 +260,9 @@ def test_aws_ec2_inventory_groups_by_role_and_jumps_through_a_bastion(playbook, 
     host = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible"), "-i", str(inv), jumps[0], "-m",
                            "ansible.builtin.debug", "-a", "var=ansible_ssh_common_args"],
                           cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout
-    assert "ProxyJump=" in host and any(ip in host for ip in bastion_ips), host
+    # the hop carries the key file: ProxyJump's inner ssh would not get it
+    assert "ProxyCommand=" in host and any(ip in host for ip in bastion_ips), host
+    assert "-i ~/.ssh/id_ed25519" in host, host
 
 
 def test_teardown_removes_everything_and_is_idempotent(playbook, lab_aws):

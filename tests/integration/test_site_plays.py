@@ -17,3 +17,24 @@ def test_harden_with_no_host_fails(playbook, tmp_path):
     inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
     run = playbook("harden.yml", inventory=str(inventory))
     assert run.rc != 0 and "No host matched bastion:jump_host: nothing was hardened" in run.out
+
+
+def test_every_aws_environment_loads_the_shared_group_vars_and_nothing_else_is_an_inventory():
+    """inventories/aws holds environments only; the shared group_vars live outside every -i path
+    (a932c49 kept them in inventories/aws/common, which `-i inventories/aws` parsed as sources)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from labrun import REPO
+
+    envs = sorted(p.name for p in (REPO / "inventories/aws").iterdir())
+    assert envs == ["dev", "prod", "staging"]
+    for env in envs:
+        assert (REPO / "inventories/aws" / env / "aws_ec2.yml").is_file()
+        # the aws_ec2 source needs AWS; the static part and group_vars are what is checked here
+        out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-inventory"),
+                              "-i", str(REPO / "inventories/aws" / env / "localhost.yml"), "--host", "localhost"],
+                             cwd=REPO, capture_output=True, text=True, check=True).stdout
+        assert json.loads(out)["eks_platform_aws_environment"] == {}, env

@@ -34,13 +34,23 @@ def _name(port: int) -> str:
 
 
 def status(port: int = DEFAULT_PORT) -> dict:
-    return {"endpoint": endpoint(port), "running": _alive(port), "pid": procs.pid(_name(port))}
+    st = {"endpoint": endpoint(port), "running": _alive(port), "pid": procs.pid(_name(port))}
+    if st["running"]:
+        with urllib.request.urlopen(endpoint(port) + "/eks-lab/calls", timeout=5) as r:
+            st["faults"] = json.load(r)["faults"]
+    return st
 
 
-def up(port: int = DEFAULT_PORT, timeout: float = 60) -> dict:
-    """Start the emulator unless one already answers on the port (idempotent)."""
+def up(port: int = DEFAULT_PORT, timeout: float = 60, faults: str | None = None) -> dict:
+    """Start the emulator unless one already answers on the port (idempotent).
+
+    faults: which real-AWS faults it injects (eks_lab.faults): "on" (the default, also from
+    EKS_LAB_FAULTS), "off", or a comma list such as "iam,eni"."""
+    env = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    if faults is not None:
+        env["EKS_LAB_FAULTS"] = faults
     started = procs.start(_name(port), ["eks_lab.moto_patched", "-H", "127.0.0.1", "-p", str(port)],
-                          lambda: _alive(port), env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}, timeout=timeout)
+                          lambda: _alive(port), env=env, timeout=timeout)
     return status(port) | {"started": started}
 
 
@@ -85,6 +95,8 @@ def stack_resources(stack: str, region: str = "us-east-1", port: int = DEFAULT_P
         "instances": [i["InstanceId"] for r in ec2.describe_instances(Filters=f + [
             {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}])["Reservations"]
             for i in r["Instances"]],
+        "key_pairs": [k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"]
+                      if k["KeyName"].startswith(f"{stack}-{region}-")],
         "flow_logs": [fl["FlowLogId"] for fl in ec2.describe_flow_logs()["FlowLogs"]
                       if fl.get("LogGroupName", "").startswith(f"/eks-platform/{stack}/")],
     }

@@ -1,6 +1,6 @@
 """``eks-lab`` command line: lifecycle of the local lab.
 
-    eks-lab aws up|down|status|reset|env|calls
+    eks-lab aws up [--faults on|off|iam,peering,eni]|down|status|reset|env|calls
     eks-lab proxy up|down|status
     eks-lab ctr build|up NAME...|down NAME...|ls
     eks-lab vm build|up NAME...|down NAME...|ls|check
@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     pa = sub.add_parser("aws", help="the moto AWS emulator on 127.0.0.1")
     pa.add_argument("action", choices=["up", "down", "status", "reset", "env", "calls"])
     pa.add_argument("--port", type=int, default=aws.DEFAULT_PORT)
+    pa.add_argument("--faults", default=None,
+                    help="real-AWS faults to inject (eks_lab.faults): on (default), off, or e.g. iam,eni")
 
     px = sub.add_parser("proxy", help="the package proxy + ClamAV mirror lab guests use")
     px.add_argument("action", choices=["up", "down", "status"])
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.area == "aws":
         if args.action == "up":
-            _print(aws.up(args.port))
+            _print(aws.up(args.port, faults=args.faults))
         elif args.action == "down":
             _print(aws.down(args.port))
         elif args.action == "status":

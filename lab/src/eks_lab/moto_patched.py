@@ -2,7 +2,8 @@
 
 Run as ``python -m eks_lab.moto_patched -H 127.0.0.1 -p PORT``. Roles and playbooks
 never know they talk to moto; where moto deviates from AWS in a way that would break
-a correct playbook, the fix lives here (and is listed in docs/lab.md).
+a correct playbook, the fix lives here (and is listed in docs/lab.md). Where moto forgives
+what AWS punishes, eks_lab.faults makes it strict (on by default, EKS_LAB_FAULTS=off).
 """
 from __future__ import annotations
 
@@ -108,6 +109,69 @@ def _apply_patches() -> None:
 
     NatGatewayBackend.delete_nat_gateway = delete_nat_gateway
 
+    # Gap 7: ModifyInstanceMetadataOptions drops every option the call does not name (moto answers
+    # HttpEndpoint and the rest as absent). AWS keeps them; amazon.aws.ec2_instance then sends the
+    # absent ones back as None and fails, so a drifted IMDSv1 instance could never be repaired here.
+    from moto.ec2.models.instances import InstanceBackend
+
+    orig_modify_md = InstanceBackend.modify_instance_metadata_options
+
+    def modify_instance_metadata_options(self, instance_id, http_tokens=None, hop_limit=None,  # noqa: ANN001
+                                         http_endpoint=None, dry_run=False, http_protocol=None, metadata_tags=None):
+        old = self.get_instance(instance_id).metadata_options
+        return orig_modify_md(
+            self, instance_id,
+            http_tokens=http_tokens if http_tokens is not None else old.http_tokens,
+            hop_limit=hop_limit if hop_limit is not None else old.http_put_response_hop_limit,
+            http_endpoint=http_endpoint if http_endpoint is not None else old.http_endpoint,
+            dry_run=dry_run,
+            http_protocol=http_protocol if http_protocol is not None else old.http_protocol_ipv6,
+            metadata_tags=metadata_tags if metadata_tags is not None else old.instance_metadata_tags)
+
+    InstanceBackend.modify_instance_metadata_options = modify_instance_metadata_options
+
+    # Gap 8: a security group rule to a prefix list loses its Description (moto keeps the ID only).
+    # AWS keeps it; amazon.aws.ec2_security_group then sees a changed description on every run and
+    # tries to update it. Keep the description, and answer the update calls as AWS does (Gap 9:
+    # UpdateSecurityGroupRuleDescriptions* answer without Return, and the module fails on that).
+    from moto.ec2.models.security_groups import SecurityGroup, SecurityGroupRule
+    from moto.ec2.responses.security_groups import SecurityGroups
+
+    import inspect
+
+    orig_rule_init = SecurityGroupRule.__init__
+    rule_signature = inspect.signature(orig_rule_init)
+
+    def rule_init(self, *args, **kwargs):  # noqa: ANN001
+        orig_rule_init(self, *args, **kwargs)
+        pl = rule_signature.bind(self, *args, **kwargs).arguments.get("prefix_list_id")
+        self._pl_description = (pl or {}).get("Description")
+
+    SecurityGroupRule.__init__ = rule_init
+    orig_flatten = SecurityGroup._flattened_rules
+
+    def _flattened_rules(self, rules):  # noqa: ANN001
+        views = orig_flatten(self, rules)
+        described = {(r.from_port, r.to_port, r.ip_protocol, r.prefix_list_id): r._pl_description
+                     for r in rules if r.prefix_list_id and getattr(r, "_pl_description", None)}
+        for view in views:
+            for entry in view.prefix_list_ids:
+                desc = described.get((view.from_port, view.to_port, view.ip_protocol, entry["PrefixListId"]))
+                if desc:
+                    entry["Description"] = desc
+        return views
+
+    SecurityGroup._flattened_rules = _flattened_rules
+
+    for name in ("update_security_group_rule_descriptions_ingress", "update_security_group_rule_descriptions_egress"):
+        orig_update = getattr(SecurityGroups, name)
+
+        def update(self, _orig=orig_update):  # noqa: ANN001
+            _orig(self)
+            return ActionResult({"Return": True})
+
+        setattr(SecurityGroups, name, update)
+
     # Gap 5: an action moto does not implement (Client VPN, Image Builder...) answers HTTP 500
     # with an HTML page that botocore cannot parse. AWS answers an unknown action with a 400
     # InvalidAction error; do the same, so callers can tell "not available here" from a fault.
@@ -138,7 +202,10 @@ class CallCounter:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path == "/eks-lab/calls":
-            body = json.dumps({"calls": _CALLS["n"]}).encode()
+            from .faults import SETTINGS
+
+            body = json.dumps({"calls": _CALLS["n"], "faults": sorted(SETTINGS.kinds),
+                               "fault_seconds": SETTINGS.seconds}).encode()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [body]
         if not path.startswith("/moto-api"):
@@ -154,6 +221,9 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))
     _apply_patches()
+    from . import faults
+
+    faults.apply(faults.settings_from_env())
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, CallCounter(app), threaded=True,
                request_handler=MotoRequestHandler)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import subprocess
 from pathlib import Path
 
 from cryptography import x509
@@ -37,8 +38,19 @@ def _write(path: Path, data: bytes) -> None:
     path.chmod(0o600)
 
 
+def ssh_key() -> Path:
+    """The lab operators' SSH key (made once): in the lab VMs, and imported as the stack's key pair."""
+    key = STATE_DIR / "lab_ed25519"
+    if not key.exists():
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "eks-lab", "-f", str(key)], check=True)
+    return key
+
+
 def ensure(directory: Path = PKI_DIR) -> dict:
-    """Create the PKI once; later calls return the same files ("created" says which call made them)."""
+    """Create the PKI and the SSH key once; later calls return the same files ("created" says
+    which call made the PKI)."""
+    ssh_key()
     directory.mkdir(parents=True, exist_ok=True)
     files = {n: str(directory / f"{n}.pem") for n in ("ca", "ca-key", "server", "server-key", "client", "client-key")}
     if all(Path(f).exists() for f in files.values()):

@@ -19,6 +19,7 @@ import zlib
 from pathlib import Path
 
 from . import STATE_DIR, images
+from .pki import ssh_key
 
 VM_DIR = STATE_DIR / "vms"
 GUEST_PROXY = "http://10.0.2.100:3142"
@@ -66,14 +67,6 @@ def kvm_works() -> bool:
     except subprocess.TimeoutExpired:
         return False
     return proc.returncode == 0 and b"return" in proc.stdout
-
-
-def ssh_key() -> Path:
-    key = STATE_DIR / "lab_ed25519"
-    if not key.exists():
-        STATE_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "eks-lab", "-f", str(key)], check=True)
-    return key
 
 
 def _chroot(root: Path, *cmd: str) -> None:
