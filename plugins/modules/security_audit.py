@@ -24,9 +24,13 @@ description:
   - C(app_egress) - no App VPC route table routes to an internet gateway, NAT gateway or
     egress-only internet gateway.
   - C(igw_placement) - only the LB VPC has an internet gateway attached.
-  - C(flow_logs) - every VPC of the stack has an active flow log.
+  - C(flow_logs) - every VPC of the stack has an active flow log that delivers (a flow log whose
+    C(DeliverLogsStatus) is C(FAILED), for example because its role cannot be assumed, is named).
   - C(bastion_per_az) - exactly one live bastion instance in each of O(az_count) AZs.
   - C(imdsv2) - every live instance in the stack's VPCs requires IMDSv2 tokens.
+  - C(client_vpn) - every Client VPN endpoint in the security VPC has split tunnel on, logs
+    connections, and authorizes only the security VPC's private (bastion) subnets. Skipped with
+    O(client_vpn=false), where the Client VPN API does not exist.
   - The module never changes anything. Each finding names the offending resource.
 author:
   - DevSecOps Platform Team (@devsecops)
@@ -44,6 +48,12 @@ options:
     description: Number of AZs, each of which must hold exactly one bastion.
     type: int
     required: true
+  client_vpn:
+    description:
+      - Audit the Client VPN endpoints. Set it to V(false) only where the Client VPN API does not
+        exist (the local emulator); on AWS an error reading them fails the audit.
+    type: bool
+    default: true
   fail_on_findings:
     description: Fail (naming every offending resource) when any check finds a violation.
     type: bool
@@ -77,7 +87,7 @@ findings:
       resource: sg-0123456789abcdef0
       message: "sg-0123456789abcdef0 (jump-host) allows TCP 22 from 0.0.0.0/0"
 checks:
-  description: Number of findings per check (0 means the check passed).
+  description: Number of findings per check that ran (0 means the check passed).
   returned: always
   type: dict
 vpcs:
@@ -93,10 +103,11 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-CHECKS = ("ssh_sources", "app_egress", "igw_placement", "flow_logs", "bastion_per_az", "imdsv2")
+CHECKS = ("ssh_sources", "app_egress", "igw_placement", "flow_logs", "bastion_per_az", "imdsv2", "client_vpn")
 LIVE = ["pending", "running", "stopping", "stopped"]
 
 
@@ -161,12 +172,48 @@ def check_app_egress(route_tables):
     return findings
 
 
+def check_flow_logs(tiers, flow_logs):
+    findings = []
+    delivering = set()
+    for fl in flow_logs:
+        if fl.get("FlowLogStatus", "ACTIVE") != "ACTIVE":
+            continue
+        if fl.get("DeliverLogsStatus") == "FAILED":
+            findings.append((fl["FlowLogId"], "flow log %s of VPC %s cannot deliver (DeliverLogsStatus FAILED: %s)"
+                             % (fl["FlowLogId"], fl["ResourceId"], fl.get("DeliverLogsErrorMessage", "no reason given"))))
+            continue
+        delivering.add(fl["ResourceId"])
+    findings.extend((vid, "%s VPC %s has no active flow log" % (tier, vid))
+                    for tier, vid in sorted(tiers.items()) if vid not in delivering)
+    return findings
+
+
+LIVE_RULE = ("authorizing", "active")
+
+
+def check_client_vpn(endpoints, rules, bastion_cidrs):
+    """endpoints: DescribeClientVpnEndpoints entries; rules: endpoint ID -> its authorization rules."""
+    findings = []
+    for ep in endpoints:
+        eid = ep["ClientVpnEndpointId"]
+        if not ep.get("SplitTunnel"):
+            findings.append((eid, "Client VPN endpoint %s has split tunnel off: all client traffic enters the VPC" % eid))
+        if not ep.get("ConnectionLogOptions", {}).get("Enabled"):
+            findings.append((eid, "Client VPN endpoint %s does not log connections" % eid))
+        for rule in rules.get(eid, []):
+            if rule.get("Status", {}).get("Code") in LIVE_RULE and rule.get("DestinationCidr") not in bastion_cidrs:
+                findings.append((eid, "Client VPN endpoint %s authorizes %s, which is not a bastion subnet"
+                                 % (eid, rule.get("DestinationCidr"))))
+    return findings
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             stack=dict(type="str", required=True),
             vpn_cidr=dict(type="str"),
             az_count=dict(type="int", required=True),
+            client_vpn=dict(type="bool", default=True),
             fail_on_findings=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
@@ -213,9 +260,23 @@ def main():
 
         flow_logs = _paginate(client, "describe_flow_logs", "FlowLogs",
                               Filters=[{"Name": "resource-id", "Values": vpc_ids}])
-        logged = {fl["ResourceId"] for fl in flow_logs if fl.get("FlowLogStatus", "ACTIVE") == "ACTIVE"}
-        add("flow_logs", [(vid, "%s VPC %s has no active flow log" % (tier, vid))
-                          for tier, vid in sorted(tiers.items()) if vid not in logged])
+        add("flow_logs", check_flow_logs(tiers, flow_logs))
+
+        if p["client_vpn"]:
+            try:
+                endpoints = _paginate(client, "describe_client_vpn_endpoints", "ClientVpnEndpoints")
+            except is_boto3_error_code(("InvalidAction", "UnsupportedOperation")) as e:
+                module.fail_json_aws(e, msg="client_vpn: the Client VPN API is not available at this endpoint; "
+                                            "set client_vpn=false only where it does not exist")
+            endpoints = [ep for ep in endpoints if ep.get("VpcId") == tiers["security"]
+                         and ep.get("Status", {}).get("Code") not in ("deleting", "deleted")]
+            rules = dict((ep["ClientVpnEndpointId"], _paginate(client, "describe_client_vpn_authorization_rules",
+                                                               "AuthorizationRules",
+                                                               ClientVpnEndpointId=ep["ClientVpnEndpointId"]))
+                         for ep in endpoints)
+            bastion_subnets = _paginate(client, "describe_subnets", "Subnets", Filters=[
+                {"Name": "vpc-id", "Values": [tiers["security"]]}, {"Name": "tag:devsecops:tier", "Values": ["private"]}])
+            add("client_vpn", check_client_vpn(endpoints, rules, set(sn["CidrBlock"] for sn in bastion_subnets)))
 
         reservations = _paginate(client, "describe_instances", "Reservations",
                                  Filters=vpc_filter + [{"Name": "instance-state-name", "Values": LIVE}])
@@ -236,7 +297,8 @@ def main():
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="Failed to read AWS state")
 
-    checks = dict((c, len([f for f in findings if f["check"] == c])) for c in CHECKS)
+    run = [c for c in CHECKS if c != "client_vpn" or p["client_vpn"]]
+    checks = dict((c, len([f for f in findings if f["check"] == c])) for c in run)
     result = dict(changed=False, passed=not findings, findings=findings, checks=checks, vpcs=tiers)
     if findings and p["fail_on_findings"]:
         module.fail_json(msg="Security audit of stack %s failed: %s" % (p["stack"], "; ".join(f["message"] for f in findings)),

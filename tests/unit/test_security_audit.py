@@ -8,10 +8,13 @@ VPN = "172.31.128.0/22"
 
 def _stack(ec2):
     ids = {}
+    logs = boto3.client("logs", region_name="us-east-1")
     for tier, cidr in (("security", "10.10.0.0/16"), ("lb", "10.20.0.0/16"), ("app", "10.30.0.0/16")):
         vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": [
             {"Key": "devsecops:stack", "Value": "s"}, {"Key": "devsecops:vpc", "Value": tier}]}])["Vpc"]["VpcId"]
         ids[tier] = vpc
+        # a flow log into a missing log group reports DeliverLogsStatus FAILED (on AWS and in moto)
+        logs.create_log_group(logGroupName="/fl/" + tier)
         ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogGroupName="/fl/" + tier,
                              DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/x")
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
@@ -45,7 +48,9 @@ def _stack(ec2):
 
 
 def _audit(**kw):
-    return run_module(security_audit.main, dict(dict(region="us-east-1", stack="s", vpn_cidr=VPN, az_count=2), **kw))
+    # moto has no Client VPN API: its endpoints are audited by the check_client_vpn tests below
+    return run_module(security_audit.main, dict(dict(region="us-east-1", stack="s", vpn_cidr=VPN, az_count=2,
+                                                     client_vpn=False), **kw))
 
 
 def test_clean_stack_passes(aws_offline):
@@ -112,3 +117,31 @@ def test_ssh_only_along_the_path_and_never_from_the_vpn_client_cidr(aws_offline)
     by_group = {f["resource"]: f["message"] for f in ssh}
     assert VPN in by_group[ids["bastion_sg"]] and "source-NAT" in by_group[ids["bastion_sg"]]
     assert ids["cvpn_sg"] in by_group[jump_sg] and "not a bastion group" in by_group[jump_sg]
+
+
+def test_a_flow_log_that_cannot_deliver_is_named():
+    tiers = {"security": "vpc-s", "lb": "vpc-l", "app": "vpc-a"}
+    logs = [{"FlowLogId": "fl-s", "ResourceId": "vpc-s", "FlowLogStatus": "ACTIVE", "DeliverLogsStatus": "SUCCESS"},
+            {"FlowLogId": "fl-l", "ResourceId": "vpc-l", "FlowLogStatus": "ACTIVE", "DeliverLogsStatus": "SUCCESS"},
+            {"FlowLogId": "fl-a", "ResourceId": "vpc-a", "FlowLogStatus": "ACTIVE", "DeliverLogsStatus": "FAILED",
+             "DeliverLogsErrorMessage": "Access error"}]
+    assert security_audit.check_flow_logs(tiers, logs) == [
+        ("fl-a", "flow log fl-a of VPC vpc-a cannot deliver (DeliverLogsStatus FAILED: Access error)"),
+        ("vpc-a", "app VPC vpc-a has no active flow log")]
+    logs[2]["DeliverLogsStatus"] = "SUCCESS"
+    assert security_audit.check_flow_logs(tiers, logs) == []
+
+
+def test_client_vpn_split_tunnel_logging_and_authorization():
+    good = {"ClientVpnEndpointId": "cvpn-endpoint-1", "SplitTunnel": True,
+            "ConnectionLogOptions": {"Enabled": True, "CloudwatchLogGroup": "/g"}}
+    bastions = {"10.10.128.0/20", "10.10.144.0/20"}
+    rules = {"cvpn-endpoint-1": [{"DestinationCidr": "10.10.128.0/20", "Status": {"Code": "active"}},
+                                 {"DestinationCidr": "0.0.0.0/0", "Status": {"Code": "revoking"}}]}
+    assert security_audit.check_client_vpn([good], rules, bastions) == []
+    bad = dict(good, SplitTunnel=False, ConnectionLogOptions={"Enabled": False})
+    rules["cvpn-endpoint-1"].append({"DestinationCidr": "10.30.0.0/16", "Status": {"Code": "active"}})
+    assert security_audit.check_client_vpn([bad], rules, bastions) == [
+        ("cvpn-endpoint-1", "Client VPN endpoint cvpn-endpoint-1 has split tunnel off: all client traffic enters the VPC"),
+        ("cvpn-endpoint-1", "Client VPN endpoint cvpn-endpoint-1 does not log connections"),
+        ("cvpn-endpoint-1", "Client VPN endpoint cvpn-endpoint-1 authorizes 10.30.0.0/16, which is not a bastion subnet")]
