@@ -191,6 +191,10 @@ def check_flow_logs(tiers, flow_logs):
 LIVE_RULE = ("authorizing", "active")
 
 
+def _live_endpoint(ep):
+    return ep.get("Status", {}).get("Code") not in ("deleting", "deleted")
+
+
 def check_client_vpn(endpoints, rules, bastion_cidrs):
     """endpoints: DescribeClientVpnEndpoints entries; rules: endpoint ID -> its authorization rules."""
     findings = []
@@ -268,8 +272,7 @@ def main():
             except is_boto3_error_code(("InvalidAction", "UnsupportedOperation")) as e:
                 module.fail_json_aws(e, msg="client_vpn: the Client VPN API is not available at this endpoint; "
                                             "set client_vpn=false only where it does not exist")
-            endpoints = [ep for ep in endpoints if ep.get("VpcId") == tiers["security"]
-                         and ep.get("Status", {}).get("Code") not in ("deleting", "deleted")]
+            endpoints = [ep for ep in endpoints if ep.get("VpcId") == tiers["security"] and _live_endpoint(ep)]
             rules = dict((ep["ClientVpnEndpointId"], _paginate(client, "describe_client_vpn_authorization_rules",
                                                                "AuthorizationRules",
                                                                ClientVpnEndpointId=ep["ClientVpnEndpointId"]))

@@ -32,7 +32,7 @@ ALLOWED = re.compile(r"^(MANIFEST\.json|FILES\.json|README\.md|COPYING|CHANGELOG
                      r"|docs/[^/]+\.md|docs/docsite/links\.yml"
                      r"|meta/(runtime|execution-environment)\.yml|meta/ee-(requirements|bindep)\.txt"
                      r"|playbooks/([^/]+|tasks/[^/]+)\.yml"
-                     r"|plugins/(modules|callback|filter|plugin_utils|module_utils)/[^/]+\.(py|yml)"
+                     r"|plugins/(modules|callback|filter|test|plugin_utils|module_utils)/[^/]+\.(py|yml)"
                      r"|roles/[^/]+/(README\.md|(defaults|vars|handlers|tasks|meta)/[^/]+\.yml|templates/.+)"
                      r")$")
 
@@ -216,10 +216,10 @@ def _plugins(kind: str) -> list[str]:
     return sorted(f"{FQCN}.{p.stem}" for p in (REPO / "plugins" / kind).glob("*.py"))
 
 
-@pytest.mark.parametrize("kind", ["module", "filter", "callback", "role"])
+@pytest.mark.parametrize("kind", ["module", "filter", "test", "callback", "role"])
 def test_ansible_doc_for_every_plugin_and_role(release, kind):
     names = (sorted(f"{FQCN}.{p.name}" for p in (REPO / "roles").iterdir() if (p / "meta" / "argument_specs.yml").exists())
-             if kind == "role" else _plugins({"module": "modules", "filter": "filter", "callback": "callback"}[kind]))
+             if kind == "role" else _plugins({"module": "modules", "filter": "filter", "test": "test", "callback": "callback"}[kind]))
     assert names
     proc = _run([RELEASE_BIN / "ansible-doc", "-t", kind, "--json", *names], cwd=release["work"], env=release["env"])
     docs = json.loads(proc.stdout)
@@ -248,7 +248,9 @@ def test_installed_roles_and_filters_work_with_only_the_declared_collections(rel
             {"name": "CIDR plan", "ansible.builtin.assert": {"that": [
                 "('10.10.0.0/16' | devsecops.eks_platform.cidr_plan(['a', 'b']))[1].private == '10.10.144.0/20'",
                 "({'a': {'cidr': '10.0.0.0/16'}, 'b': {'cidr': '10.0.0.0/17'}} | devsecops.eks_platform.cidr_problems)"
-                " | length == 1"]}},
+                " | length == 1",
+                "'us-gov-west-1' is devsecops.eks_platform.aws_region",
+                "'mars-north-1' is not devsecops.eks_platform.aws_region"]}},
         ]}]))
     ok = _run([RELEASE_BIN / "ansible-playbook", "-i", "localhost,", play,
                "-e", "ansible_python_interpreter=" + str(RELEASE_BIN / "python")],

@@ -45,3 +45,13 @@ def test_problems_reports_overlap_and_malformed():
     assert any("network_vpcs.app.cidr" in p and "malformed" in p for p in problems)
     assert any("overlaps" in p and "network_vpcs.lb.cidr" in p and "network_vpcs.security.cidr" in p for p in problems)
     assert cidr_problems({"a": {"cidr": "10.1.0.0/16"}, "b": {"cidr": "10.2.0.0/16"}}) == []
+
+
+def test_aws_region_test_takes_regions_from_botocore():
+    from ansible_collections.devsecops.eks_platform.plugins.plugin_utils.regions import is_aws_region, partition_of
+
+    assert is_aws_region("us-east-1") and partition_of("us-east-1") == "aws"
+    assert partition_of("us-gov-west-1") == "aws-us-gov" and partition_of("cn-north-1") == "aws-cn"
+    # a region newer than botocore's list still matches its partition's pattern
+    assert partition_of("ap-southeast-9") == "aws"
+    assert not is_aws_region("mars-north-1") and not is_aws_region("") and not is_aws_region(None)
