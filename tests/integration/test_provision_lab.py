@@ -49,10 +49,11 @@ NOT_NAMED = {  # variables checked next to the wrong one, which must not be blam
     (["-e", "eks_platform_ssh_public_key="], "bastion_ssh_public_key: empty"),
     (["-e", "bastion_count=4"], "bastion_count: 4 bastions need as many AZs, network_az_count is 3"),
     (["-e", "eks_platform_stack=Lab_Stack"], "network_stack: Lab_Stack must be"),
+    (["-e", "client_vpn_client_certificate="], "client_vpn_client_ca_certificate_arn: empty"),
     (["-e", '{"vpc_endpoints_gateway_services": ["s3", "ssm"]}'], "vpc_endpoints_gateway_services: only s3 and dynamodb"),
 ], ids=["malformed-cidr", "overlapping-cidrs", "plan-does-not-fit", "too-many-azs", "unknown-region", "az-count-not-int",
         "vpn-cidr-malformed", "vpn-cidr-overlaps-vpc", "lb-source-not-cidr", "no-ssh-key", "more-bastions-than-azs",
-        "stack-name", "gateway-service"])
+        "stack-name", "no-client-ca", "gateway-service"])
 def test_bad_input_fails_naming_the_variable_and_creates_nothing(playbook, lab_aws, extra, needle):
     before = lab_aws.call_count(PORT)
     run = playbook("provision.yml", *extra)
@@ -85,6 +86,7 @@ def test_provision_then_audit_passes(playbook, lab_aws, tmp_path):
     assert len(res["instances"]) == 4  # 3 bastions + 1 jump host
     assert len(res["flow_logs"]) == 3
     assert len(res["vpc_endpoints"]) == 9
+    assert len(res["certificates"]) == 2  # the Client VPN server's, and the client CA's (a CA of its own)
     # The installed collection's audit playbook, by FQCN from another directory: its report lands
     # under the directory ansible-playbook runs in, not inside the collection.
     audit = playbook("devsecops.eks_platform.audit", cwd=tmp_path)
@@ -105,6 +107,10 @@ def test_app_vpc_has_no_internet_route_and_ssh_paths_are_exact(lab_aws):
     sgs = {g["GroupName"]: g for g in c.describe_security_groups(
         Filters=[{"Name": "tag:devsecops:stack", "Values": [STACK]}])["SecurityGroups"]}
     bastion, jump = sgs[f"{STACK}-bastion"], sgs[f"{STACK}-jump-host"]
+    # Every Elastic IP (the NAT gateways') is tagged with the stack, its VPC and AZ.
+    eips = c.describe_addresses()["Addresses"]
+    assert len(eips) == 3 and all({"devsecops:stack", "devsecops:az", "devsecops:vpc"} <= {t["Key"] for t in a.get("Tags", [])}
+                                  for a in eips), eips
     # No subnet hands out public addresses, not even the LB VPC's public ones.
     subnets = c.describe_subnets(Filters=[{"Name": "tag:devsecops:stack", "Values": [STACK]}])["Subnets"]
     assert len(subnets) == 12 and not [sn["SubnetId"] for sn in subnets if sn["MapPublicIpOnLaunch"]]

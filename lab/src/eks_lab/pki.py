@@ -52,20 +52,24 @@ def ensure(directory: Path = PKI_DIR) -> dict:
     which call made the PKI)."""
     ssh_key()
     directory.mkdir(parents=True, exist_ok=True)
-    files = {n: str(directory / f"{n}.pem") for n in ("ca", "ca-key", "server", "server-key", "client", "client-key")}
+    files = {n: str(directory / f"{n}.pem")
+             for n in ("ca", "ca-key", "server", "server-key", "client-ca", "client-ca-key", "client", "client-key")}
     if all(Path(f).exists() for f in files.values()):
         return files | {"created": False}
     pem = serialization.Encoding.PEM
 
     def key_pem(k):
         return k.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _cert(_name("eks-lab-ca"), _name("eks-lab-ca"), ca_key, ca_key, True, None)
-    for name, usage in (("server", ExtendedKeyUsageOID.SERVER_AUTH), ("client", ExtendedKeyUsageOID.CLIENT_AUTH)):
+    # Two CAs, as the client_vpn role expects by default: the server's, and the one clients' certificates
+    # come from (trusting the server's CA for clients would admit anything it ever signed).
+    for ca_name, name, usage in (("ca", "server", ExtendedKeyUsageOID.SERVER_AUTH),
+                                 ("client-ca", "client", ExtendedKeyUsageOID.CLIENT_AUTH)):
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca = _cert(_name(f"eks-lab-{ca_name}"), _name(f"eks-lab-{ca_name}"), ca_key, ca_key, True, None)
         k = ec.generate_private_key(ec.SECP256R1())
         c = _cert(_name(f"{name}.vpn.eks-lab.internal"), ca.subject, k, ca_key, False, usage)
         _write(directory / f"{name}.pem", c.public_bytes(pem))
         _write(directory / f"{name}-key.pem", key_pem(k))
-    _write(directory / "ca.pem", ca.public_bytes(pem))
-    _write(directory / "ca-key.pem", key_pem(ca_key))
+        _write(directory / f"{ca_name}.pem", ca.public_bytes(pem))
+        _write(directory / f"{ca_name}-key.pem", key_pem(ca_key))
     return files | {"created": True}
