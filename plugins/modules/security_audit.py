@@ -23,6 +23,9 @@ description:
     not a finding.
   - C(app_egress) - no App VPC route table routes to an internet gateway, NAT gateway or
     egress-only internet gateway.
+  - C(security_egress) - no security VPC route table routes to an internet or NAT gateway, and its
+    routes through peering connections go only to the App VPC and to the LB VPC's private (egress
+    proxy) subnets - never to the LB VPC's public subnets or the whole LB VPC.
   - C(igw_placement) - only the LB VPC has an internet gateway attached.
   - C(flow_logs) - every VPC of the stack has an active flow log that delivers (a flow log whose
     C(DeliverLogsStatus) is C(FAILED), for example because its role cannot be assumed, is named).
@@ -107,7 +110,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-CHECKS = ("ssh_sources", "app_egress", "igw_placement", "flow_logs", "bastion_per_az", "imdsv2", "client_vpn")
+CHECKS = ("ssh_sources", "app_egress", "security_egress", "igw_placement", "flow_logs", "bastion_per_az", "imdsv2", "client_vpn")
 LIVE = ["pending", "running", "stopping", "stopped"]
 
 
@@ -128,7 +131,7 @@ def _covers_ssh(perm):
 
 
 # The one SSH path: which groups' members may reach TCP 22 of a group, by the group's role tag.
-SSH_FROM = {"bastion": "client-vpn", "jump-host": "bastion"}
+SSH_FROM = {"bastion": "client-vpn", "jump-host": "bastion", "egress-proxy": "bastion"}
 
 
 def check_ssh(sgs, vpn_net):
@@ -169,6 +172,26 @@ def check_app_egress(route_tables):
             if target.startswith("igw-") or route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId"):
                 hop = target if target.startswith("igw-") else (route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId"))
                 findings.append((rt["RouteTableId"], "App VPC route table %s routes %s to %s" % (rt["RouteTableId"], dest, hop)))
+    return findings
+
+
+def check_security_egress(route_tables, allowed_cidrs):
+    """route_tables: the security VPC's; allowed_cidrs: where its peering routes may lead."""
+    findings = []
+    allowed = [ipaddress.ip_network(c) for c in allowed_cidrs]
+    for rt in route_tables:
+        rid = rt["RouteTableId"]
+        for route in rt.get("Routes", []):
+            target = route.get("GatewayId", "") or ""
+            dest = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or route.get("DestinationPrefixListId")
+            if target.startswith("igw-") or route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId"):
+                hop = target if target.startswith("igw-") else (route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId"))
+                findings.append((rid, "security VPC route table %s routes %s to %s" % (rid, dest, hop)))
+            elif route.get("VpcPeeringConnectionId") and route.get("DestinationCidrBlock"):
+                net = ipaddress.ip_network(route["DestinationCidrBlock"])
+                if not any(net.subnet_of(a) for a in allowed if a.version == net.version):
+                    findings.append((rid, "security VPC route table %s routes %s to %s: only the App VPC and the egress"
+                                          " proxies' subnets may be reached" % (rid, dest, route["VpcPeeringConnectionId"])))
     return findings
 
 
@@ -252,6 +275,13 @@ def main():
         app_rts = _paginate(client, "describe_route_tables", "RouteTables",
                             Filters=[{"Name": "vpc-id", "Values": [tiers["app"]]}])
         add("app_egress", check_app_egress(app_rts))
+
+        security_rts = _paginate(client, "describe_route_tables", "RouteTables",
+                                 Filters=[{"Name": "vpc-id", "Values": [tiers["security"]]}])
+        proxy_subnets = _paginate(client, "describe_subnets", "Subnets", Filters=[
+            {"Name": "vpc-id", "Values": [tiers["lb"]]}, {"Name": "tag:devsecops:tier", "Values": ["private"]}])
+        app_cidr = [v["CidrBlock"] for v in vpcs if v["VpcId"] == tiers["app"]]
+        add("security_egress", check_security_egress(security_rts, app_cidr + [sn["CidrBlock"] for sn in proxy_subnets]))
 
         igws = _paginate(client, "describe_internet_gateways", "InternetGateways",
                          Filters=[{"Name": "attachment.vpc-id", "Values": vpc_ids}])

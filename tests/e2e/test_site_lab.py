@@ -163,6 +163,26 @@ def test_jump_host_is_reachable_only_through_the_bastion(hosts):
     assert f"ip saddr {bastion['eks_lab_lan_address']}" in nft or f"{bastion['eks_lab_lan_address']}/32" in nft, nft
 
 
+def test_hosts_reach_only_the_allow_list_through_the_egress_proxy(first, hosts):
+    """site.yml configured the lab's egress proxy (the squid role on eks-lab-proxy) and hardened it;
+    the VMs patched through it and reach nothing else."""
+    assert first.recap["eks-lab-proxy"]["failed"] == 0 and first.report("eks-lab-proxy")["status"] in (
+        "compliant", "drift-corrected")
+    probe = ("python3 -c \"import urllib.request as u, urllib.error as e\n"
+             "o = u.build_opener(u.ProxyHandler({'http': 'http://10.0.2.100:3142'}))\n"
+             "for url in ('http://deb.debian.org/debian/dists/bookworm/InRelease', 'http://example.com/'):\n"
+             "    try: print(o.open(url, timeout=30).status)\n"
+             "    except e.HTTPError as x: print(x.code)\"")
+    for group in ("bastion", "jump_host"):
+        assert on_host(group, probe).stdout.split() == ["200", "403"], group
+        assert "10.0.2.100:3142" in on_host(group, "cat /etc/apt/apt.conf.d/01eks-platform-proxy").stdout
+    log = subprocess.run(["docker", "exec", "eks-lab-proxy", "cat", "/var/log/squid/access.log"],
+                         capture_output=True, text=True, check=True).stdout
+    # the hardening roles' packages came through it
+    assert re.search(r"TCP_\w+/200 \d+ GET http://deb.debian.org/debian/pool/main/a/aide/", log), log[-2000:]
+    assert "TCP_DENIED/403" in log and "GET http://example.com/" in log
+
+
 def test_site_rerun_is_a_no_op(tmp_path_factory, hosts):
     rerun = playbook(tmp_path_factory, "lab/playbooks/site.yml")
     assert rerun.rc == 0, rerun.tail()

@@ -26,15 +26,15 @@ def _alive(proc: subprocess.Popen) -> bool:
 
 def test_down_stops_the_lab_services_and_only_its_own_dockerd(tmp_path):
     env = dict(os.environ, EKS_LAB_STATE=str(tmp_path), EKS_LAB_MOTO_PORT=str(_free_port()),
-               EKS_LAB_PROXY_PORT=str(_free_port()), PATH=str(BIN))  # no docker: the suite's containers stay
+               EKS_LAB_MIRROR_PORT=str(_free_port()), PATH=str(BIN))  # no docker: the suite's containers stay
 
     def lab(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([str(BIN / "eks-lab"), *args], env=env, capture_output=True, text=True,
                               timeout=120, check=False)
 
     assert lab("aws", "up").returncode == 0
-    assert lab("proxy", "up").returncode == 0
-    assert lab("aws", "status").returncode == 0 and lab("proxy", "status").returncode == 0
+    assert lab("mirror", "up").returncode == 0
+    assert lab("aws", "status").returncode == 0 and lab("mirror", "status").returncode == 0
     # The emulator injects every real-AWS fault unless told otherwise.
     assert json.loads(lab("aws", "status").stdout)["faults"] == ["eni", "iam", "peering"]
     # A daemon the lab started (its pid recorded), and a process that merely has a stale pidfile's number.
@@ -48,7 +48,7 @@ def test_down_stops_the_lab_services_and_only_its_own_dockerd(tmp_path):
         result = json.loads(down.stdout)
         assert result["dockerd_stopped"] is True
         assert lab("aws", "status").returncode != 0, "the emulator is still running"
-        assert lab("proxy", "status").returncode != 0, "the package proxy is still running"
+        assert lab("mirror", "status").returncode != 0, "the ClamAV mirror is still running"
         ours.wait(timeout=10)
         assert not _alive(ours)
         # A pidfile naming a process that is not a dockerd stops nothing.

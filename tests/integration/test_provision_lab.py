@@ -82,16 +82,16 @@ def test_provision_then_audit_passes(playbook, lab_aws, tmp_path):
     assert len(res["subnets"]) == 3 + 6 + 3
     assert len(res["nat_gateways"]) == 3 and len(res["elastic_ips"]) == 3
     assert len(res["internet_gateways"]) == 1
-    assert len(res["peering"]) == 2
-    assert len(res["instances"]) == 4  # 3 bastions + 1 jump host
+    assert len(res["peering"]) == 3  # security-app, lb-app, security-lb (to the egress proxies only)
+    assert len(res["instances"]) == 7  # 3 bastions + 1 jump host + 3 egress proxies
     assert len(res["flow_logs"]) == 3
-    assert len(res["vpc_endpoints"]) == 9
+    assert len(res["vpc_endpoints"]) == 10  # 9 in the App VPC, CloudWatch Logs in the security VPC
     assert len(res["certificates"]) == 2  # the Client VPN server's, and the client CA's (a CA of its own)
     # The installed collection's audit playbook, by FQCN from another directory: its report lands
     # under the directory ansible-playbook runs in, not inside the collection.
     audit = playbook("devsecops.eks_platform.audit", cwd=tmp_path)
     assert audit.rc == 0, audit.out[-3000:]
-    assert "All 6 security invariants hold" in audit.out
+    assert "All 7 security invariants hold" in audit.out
     assert json.loads((tmp_path / "reports" / f"audit-{STACK}.json").read_text())["passed"] is True
 
 
@@ -125,9 +125,12 @@ def test_app_vpc_has_no_internet_route_and_ssh_paths_are_exact(lab_aws):
     policy = iam.get_role_policy(RoleName=role["RoleName"], PolicyName="flow-logs-to-cloudwatch")["PolicyDocument"]
     assert policy["Statement"][0]["Resource"].startswith(f"arn:aws:logs:{REGION}:{account}:log-group:")
     # Every endpoint admits this account's principals only; S3 and logs this account's resources only.
-    policies = {e["ServiceName"].split(".", 3)[3]: json.loads(e["PolicyDocument"])
-                for e in c.describe_vpc_endpoints(Filters=[{"Name": "tag:devsecops:stack", "Values": [STACK]}])["VpcEndpoints"]}
+    endpoints = c.describe_vpc_endpoints(Filters=[{"Name": "tag:devsecops:stack", "Values": [STACK]}])["VpcEndpoints"]
+    policies = {e["ServiceName"].split(".", 3)[3]: json.loads(e["PolicyDocument"]) for e in endpoints}
     assert len(policies) == 9
+    # The bastions ship logs through an endpoint of their own VPC (account-bound policy), not the proxy.
+    security_vpc = vpcs["security"]["VpcId"]
+    assert [e["ServiceName"].split(".", 3)[3] for e in endpoints if e["VpcId"] == security_vpc] == ["logs"]
     for service, doc in policies.items():
         conditions = [st.get("Condition", {}).get("StringEquals", {}) for st in doc["Statement"]]
         assert all(cond.get("aws:PrincipalAccount", cond.get("aws:ResourceAccount")) == account for cond in conditions), service
@@ -136,7 +139,8 @@ def test_app_vpc_has_no_internet_route_and_ssh_paths_are_exact(lab_aws):
     assert policies["sts"]["Statement"][0]["Condition"] == {"StringEquals": {"aws:ResourceAccount": account}}
     # Hosts write their own log groups and metrics namespace only; no managed policy (no SSM parameter
     # reads, no writes to the flow-log groups); Session Manager only on the jump host, whose VPC reaches SSM.
-    for role_name, ssm in ((f"{STACK}-{REGION}-bastion", False), (f"{STACK}-{REGION}-jump-host", True)):
+    for role_name, ssm in ((f"{STACK}-{REGION}-bastion", False), (f"{STACK}-{REGION}-jump-host", True),
+                           (f"{STACK}-{REGION}-egress-proxy", False)):
         assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
         assert iam.list_role_policies(RoleName=role_name)["PolicyNames"] == ["host-logs-and-metrics"]
         doc = iam.get_role_policy(RoleName=role_name, PolicyName="host-logs-and-metrics")["PolicyDocument"]
@@ -159,6 +163,41 @@ def test_app_vpc_has_no_internet_route_and_ssh_paths_are_exact(lab_aws):
     for inst in (i for r in c.describe_instances()["Reservations"] for i in r["Instances"]):
         assert inst["MetadataOptions"]["HttpTokens"] == "required"
         assert "PublicIpAddress" not in inst or not inst["PublicIpAddress"]
+
+
+def test_the_egress_proxies_are_the_only_way_out(lab_aws):
+    """One proxy per AZ in the LB VPC's private subnets, behind that AZ's NAT gateway; the security
+    VPC routes to those subnets only, never to the internet; the proxy port is open to the bastions
+    and the App VPC only, SSH to the proxies from the bastions only."""
+    c = ec2()
+    f = [{"Name": "tag:devsecops:stack", "Values": [STACK]}]
+    vpcs = {t["Value"]: v for v in c.describe_vpcs(Filters=f)["Vpcs"] for t in v["Tags"] if t["Key"] == "devsecops:vpc"}
+    subnets = {sn["SubnetId"]: sn for sn in c.describe_subnets(Filters=f)["Subnets"]}
+    tier = {sid: {t["Key"]: t["Value"] for t in sn["Tags"]}["devsecops:tier"] for sid, sn in subnets.items()}
+    lb_private = sorted(sn["CidrBlock"] for sid, sn in subnets.items()
+                        if sn["VpcId"] == vpcs["lb"]["VpcId"] and tier[sid] == "private")
+    proxies = [i for r in c.describe_instances(Filters=f + [{"Name": "tag:devsecops:role", "Values": ["egress-proxy"]}])[
+        "Reservations"] for i in r["Instances"]]
+    assert len(proxies) == 3 and len({p["Placement"]["AvailabilityZone"] for p in proxies}) == 3
+    assert {subnets[p["SubnetId"]]["CidrBlock"] for p in proxies} == set(lb_private)
+    rts = c.describe_route_tables(Filters=f)["RouteTables"]
+    for p in proxies:  # each proxy's default route is its own AZ's NAT gateway
+        rt = [t for t in rts if p["SubnetId"] in [a.get("SubnetId") for a in t["Associations"]]][0]
+        nat_id = [r["NatGatewayId"] for r in rt["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"][0]
+        nat = c.describe_nat_gateways(NatGatewayIds=[nat_id])["NatGateways"][0]
+        assert subnets[nat["SubnetId"]]["AvailabilityZone"] == p["Placement"]["AvailabilityZone"]
+    security_rt = [t for t in rts if t["VpcId"] == vpcs["security"]["VpcId"]
+                   and any(x["Key"] == "Name" and x["Value"].endswith("-security-private") for x in t["Tags"])][0]
+    dests = sorted(r["DestinationCidrBlock"] for r in security_rt["Routes"] if r.get("VpcPeeringConnectionId"))
+    assert dests == sorted(lb_private + [vpcs["app"]["CidrBlock"]])
+    assert not [r for r in security_rt["Routes"] if r.get("NatGatewayId") or str(r.get("GatewayId", "")).startswith("igw-")]
+    sgs = {g["GroupName"]: g for g in c.describe_security_groups(Filters=f)["SecurityGroups"]}
+    proxy_sg, bastion_sg = sgs[f"{STACK}-egress-proxy"], sgs[f"{STACK}-bastion"]["GroupId"]
+    ingress = sorted((p["FromPort"], tuple(g["GroupId"] for g in p["UserIdGroupPairs"]), tuple(r["CidrIp"] for r in p["IpRanges"]))
+                     for p in proxy_sg["IpPermissions"])
+    assert ingress == [(22, (bastion_sg,), ()), (3128, (bastion_sg,), (vpcs["app"]["CidrBlock"],))]
+    assert sorted((p["FromPort"], p["IpRanges"][0]["CidrIp"]) for p in proxy_sg["IpPermissionsEgress"]) == \
+        [(80, "0.0.0.0/0"), (443, "0.0.0.0/0")]
 
 
 # Deprecations amazon.aws / community.aws raise whatever the task sets (ansible.cfg hides them):
@@ -198,6 +237,11 @@ def test_drift_is_detected_then_repaired(playbook, lab_aws):
     # 4. the bastion rule a932c49 wrote - SSH from the VPN client CIDR, which source-NAT never lets arrive;
     # 5. IMDSv1 allowed on a bastion; 6. an internet gateway attached to the App VPC
     # 7. an interface endpoint lost a subnet and its policy was opened to every account
+    # 8. a security VPC route to the whole LB VPC (its public subnets too) over the proxies' peering
+    security_rt = rts[f"{STACK}-security-private"]["RouteTableId"]
+    pcx = [r["VpcPeeringConnectionId"] for r in rts[f"{STACK}-security-private"]["Routes"]
+           if r.get("VpcPeeringConnectionId") and r["DestinationCidrBlock"].startswith("10.20.")][0]
+    c.create_route(RouteTableId=security_rt, DestinationCidrBlock="10.20.0.0/16", VpcPeeringConnectionId=pcx)
     logs_ep = [e for e in c.describe_vpc_endpoints(Filters=f)["VpcEndpoints"] if e["ServiceName"].endswith(".logs")][0]
     c.modify_vpc_endpoint(VpcEndpointId=logs_ep["VpcEndpointId"], RemoveSubnetIds=logs_ep["SubnetIds"][:1],
                           PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
@@ -219,12 +263,15 @@ def test_drift_is_detected_then_repaired(playbook, lab_aws):
     assert sgs[f"{STACK}-bastion"] in audit.out and "source-NAT" in audit.out
     assert f"instance {bastion_id}" in audit.out and "IMDSv2" in audit.out
     assert f"internet gateway {rogue_igw} is attached to the app VPC" in audit.out
+    assert f"security VPC route table {security_rt} routes 10.20.0.0/16 to {pcx}" in audit.out
 
     repair = playbook("provision.yml")
     assert repair.rc == 0, repair.out[-3000:]
     assert repair.recap["localhost"]["changed"] >= 2
     routes = {r.get("DestinationCidrBlock") for r in c.describe_route_tables(RouteTableIds=[app_rt])["RouteTables"][0]["Routes"]}
     assert "10.10.0.0/16" in routes and "0.0.0.0/0" not in routes
+    routes = {r.get("DestinationCidrBlock") for r in c.describe_route_tables(RouteTableIds=[security_rt])["RouteTables"][0]["Routes"]}
+    assert "10.20.0.0/16" not in routes
     bastion = c.describe_security_groups(GroupIds=[sgs[f"{STACK}-bastion"]])["SecurityGroups"][0]
     assert [p["IpRanges"] for p in bastion["IpPermissions"]] == [[]]
     inst = c.describe_instances(InstanceIds=[bastion_id])["Reservations"][0]["Instances"][0]
@@ -250,25 +297,46 @@ def test_aws_ec2_inventory_groups_by_role_and_jumps_through_a_bastion(playbook, 
     (inv / "group_vars").mkdir(parents=True)
     src = (REPO / "inventories/aws/dev/aws_ec2.yml").read_text()
     (inv / "aws_ec2.yml").write_text(src.replace("eksplat-dev", STACK))
-    for group in ("all", "jump_host"):
+    for group in ("all", "jump_host", "egress_proxy"):
         (inv / "group_vars" / f"{group}.yml").write_text((REPO / f"inventories/shared/aws/{group}.yml").read_text())
     env_without_key = {k: v for k, v in os.environ.items() if k != "EKS_PLATFORM_SSH_KEY_FILE"}
     env = dict(env_without_key, AWS_ENDPOINT_URL=f"http://127.0.0.1:{PORT}", AWS_ACCESS_KEY_ID="testing",
-               AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=REGION, ANSIBLE_DEPRECATION_WARNINGS="0")
+               AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=REGION, ANSIBLE_DEPRECATION_WARNINGS="0",
+               ANSIBLE_CALLBACK_RESULT_FORMAT="json")
     out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", str(inv), "--list"],
                          cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout
     data = json.loads(out)
-    bastions, jumps = data["bastion"]["hosts"], data["jump_host"]["hosts"]
-    assert len(bastions) == 3 and len(jumps) == 1
+    bastions, jumps, proxies = data["bastion"]["hosts"], data["jump_host"]["hosts"], data["egress_proxy"]["hosts"]
+    assert len(bastions) == 3 and len(jumps) == 1 and len(proxies) == 3
     hv = data["_meta"]["hostvars"]
-    # ansible-core 2.19+ may wrap values (e.g. {"__ansible_unsafe": ...}): take the address itself.
-    bastion_ips = {re.search(r"\d+\.\d+\.\d+\.\d+", json.dumps(hv[b]["ansible_host"])).group(0) for b in bastions}
-    host = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible"), "-i", str(inv), jumps[0], "-m",
-                           "ansible.builtin.debug", "-a", "var=ansible_ssh_common_args"],
-                          cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout
-    # the hop carries the key file: ProxyJump's inner ssh would not get it
-    assert "ProxyCommand=" in host and any(ip in host for ip in bastion_ips), host
-    assert "-i ~/.ssh/id_ed25519" in host, host
+
+    def ip(value):  # ansible-core 2.19+ may wrap values (e.g. {"__ansible_unsafe": ...}): take the address itself
+        return re.search(r"\d+\.\d+\.\d+\.\d+", json.dumps(value)).group(0)
+
+    def az(h):
+        value = hv[h]["placement"]["availability_zone"]
+        return value.get("__ansible_unsafe", value) if isinstance(value, dict) else value
+
+    def var(h, name):
+        out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible"), "-i", str(inv), h, "-m",
+                              "ansible.builtin.debug", "-a", f"var={name}"],
+                             cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout
+        return json.loads(out[out.index("{"):])[name]
+
+    for h in jumps + proxies:
+        hop = var(h, "ansible_ssh_common_args")
+        # the hop carries the key file (ProxyJump's inner ssh would not get it), and tries every bastion,
+        # its own AZ's first: one bastion down is not a host lost
+        assert "ProxyCommand=" in hop and "-i ~/.ssh/id_ed25519" in hop, hop
+        order = re.search(r"for b in ([\d. ]+); do", hop).group(1).split()
+        assert sorted(order) == sorted(ip(hv[b]["ansible_host"]) for b in bastions), hop
+        same_az = [ip(hv[b]["ansible_host"]) for b in bastions if az(b) == az(h)]
+        assert order[:len(same_az)] == same_az, (hop, same_az)
+    # every host but the proxies patches through the egress proxy of its own AZ
+    proxy_ip = {az(p): ip(hv[p]["ansible_host"]) for p in proxies}
+    for h in bastions + jumps:
+        assert var(h, "eks_platform_package_proxy") == f"http://{proxy_ip[az(h)]}:3128", h
+    assert var(proxies[0], "eks_platform_package_proxy") == ""
 
 
 def test_teardown_removes_everything_and_is_idempotent(playbook, lab_aws):

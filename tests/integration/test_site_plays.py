@@ -9,14 +9,14 @@ def test_empty_access_groups_fail_naming_them(playbook, tmp_path):
                          "  children:\n    bastion:\n      hosts:\n        localhost:\n")
     run = playbook("wait_for_hosts.yml", inventory=str(inventory))
     assert run.rc != 0
-    assert "Inventory group(s) jump_host have no host" in run.out  # bastion has one: only jump_host is named
+    assert "Inventory group(s) jump_host, egress_proxy have no host" in run.out  # bastion has one: it is not named
 
 
 def test_harden_with_no_host_fails(playbook, tmp_path):
     inventory = tmp_path / "hosts.yml"
     inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
     run = playbook("harden.yml", inventory=str(inventory))
-    assert run.rc != 0 and "No host matched bastion:jump_host: nothing was hardened" in run.out
+    assert run.rc != 0 and "No host matched bastion:jump_host:egress_proxy: nothing was hardened" in run.out
 
 
 def test_every_aws_environment_loads_the_shared_group_vars_and_nothing_else_is_an_inventory():

@@ -58,7 +58,27 @@ def test_clean_stack_passes(aws_offline):
     result = _audit()
     assert result.get("failed") is not True, result.get("msg")
     assert result["passed"] is True and result["findings"] == []
-    assert set(result["checks"]) == {"ssh_sources", "app_egress", "igw_placement", "flow_logs", "bastion_per_az", "imdsv2"}
+    assert set(result["checks"]) == {"ssh_sources", "app_egress", "security_egress", "igw_placement", "flow_logs",
+                                     "bastion_per_az", "imdsv2"}
+
+
+def test_security_vpc_routes_only_to_the_app_vpc_and_the_proxy_subnets():
+    """The security VPC peers with the LB VPC for the egress proxies only: a route to a proxy subnet
+    passes; one to the whole LB VPC (its public subnets too) or to an internet/NAT gateway does not."""
+    allowed = ["10.30.0.0/16", "10.20.128.0/20", "10.20.144.0/20"]
+    ok = {"RouteTableId": "rtb-ok", "Routes": [
+        {"DestinationCidrBlock": "10.10.0.0/16", "GatewayId": "local"},
+        {"DestinationCidrBlock": "10.30.0.0/16", "VpcPeeringConnectionId": "pcx-app"},
+        {"DestinationCidrBlock": "10.20.128.0/20", "VpcPeeringConnectionId": "pcx-lb"}]}
+    assert security_audit.check_security_egress([ok], allowed) == []
+    bad = {"RouteTableId": "rtb-bad", "Routes": [
+        {"DestinationCidrBlock": "10.20.0.0/16", "VpcPeeringConnectionId": "pcx-lb"},
+        {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"},
+        {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"}]}
+    messages = [m for _, m in security_audit.check_security_egress([bad], allowed)]
+    assert len(messages) == 3
+    assert "routes 10.20.0.0/16 to pcx-lb: only the App VPC and the egress proxies' subnets" in messages[0]
+    assert "nat-1" in messages[1] and "igw-1" in messages[2]
 
 
 def test_every_violation_is_named(aws_offline):

@@ -2,6 +2,7 @@
 
     eks-lab aws up [--faults on|off|iam,peering,eni]|down|status|reset|env|calls
     eks-lab proxy up|down|status
+eks-lab mirror up|down|status
     eks-lab ctr build|up NAME...|down NAME...|ls
     eks-lab vm build|up NAME...|down NAME...|ls|check
     eks-lab vm pair FRONT BACK   (two VMs on a private wire; BACK reachable only through FRONT)
@@ -40,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="area", required=True)
 
-    sub.add_parser("up", help="start the lab's services: dockerd (if none runs), package proxy, AWS emulator")
-    sub.add_parser("down", help="stop everything the lab started: VMs, containers, proxy, emulator, its dockerd")
+    sub.add_parser("up", help="start the lab's services: dockerd (if none runs), egress proxy + ClamAV mirror, AWS emulator")
+    sub.add_parser("down", help="stop everything the lab started: VMs, containers (the proxy too), mirror, emulator, its dockerd")
 
     pa = sub.add_parser("aws", help="the moto AWS emulator on 127.0.0.1")
     pa.add_argument("action", choices=["up", "down", "status", "reset", "env", "calls"])
@@ -49,9 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     pa.add_argument("--faults", default=None,
                     help="real-AWS faults to inject (eks_lab.faults): on (default), off, or e.g. iam,eni")
 
-    px = sub.add_parser("proxy", help="the package proxy + ClamAV mirror lab guests use")
+    px = sub.add_parser("proxy", help="the egress proxy lab guests use (a Squid container made by the egress_proxy role)")
     px.add_argument("action", choices=["up", "down", "status"])
     px.add_argument("--port", type=int, default=None)
+
+    pm = sub.add_parser("mirror", help="the lab's ClamAV signature mirror, reached through the proxy")
+    pm.add_argument("action", choices=["up", "down", "status"])
+    pm.add_argument("--port", type=int, default=None)
 
     pc = sub.add_parser("ctr", help="lab systemd containers")
     pc.add_argument("action", choices=["build", "up", "down", "ls"])
@@ -73,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         from . import proxy
         port = args.port or proxy.DEFAULT_PORT
         st = getattr(proxy, args.action)(port)
+        _print(st)
+        return 0 if st["running"] or args.action == "down" else 3
+    if args.area == "mirror":
+        from . import mirror
+        st = getattr(mirror, args.action)(mirror.default_bind(), args.port or mirror.DEFAULT_PORT)
         _print(st)
         return 0 if st["running"] or args.action == "down" else 3
     if args.area == "ctr":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 
@@ -20,11 +21,18 @@ def gateway() -> str:
     return cfg[0].get("Gateway", "172.17.0.1")
 
 
-def up(name: str, timeout: float = 90, image: str | None = None) -> dict:
-    """Start (or find) systemd container `name` from `image` (default: the lab image)."""
+def docker_ok() -> bool:
+    return shutil.which("docker") is not None and _docker("info", check=False).returncode == 0
+
+
+def up(name: str, timeout: float = 90, image: str | None = None, ports: list[str] = (),
+       volumes: list[str] = ()) -> dict:
+    """Start (or find) systemd container `name` from `image` (default: the lab image), with
+    `docker run -p` port and `-v` volume specs."""
     cname = PREFIX + name
     if _docker("inspect", cname, check=False).returncode != 0:
-        _docker("run", "-d", "--name", cname, "--hostname", name, "--label", "eks-lab=1",
+        extra = [a for p in ports for a in ("-p", p)] + [a for v in volumes for a in ("-v", v)]
+        _docker("run", "-d", "--name", cname, "--hostname", name, "--label", "eks-lab=1", *extra,
                 "--stop-signal", "SIGRTMIN+3", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp:exec",
                 "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", image or images.container_image())
     deadline = time.monotonic() + timeout

@@ -1,23 +1,17 @@
 """Everything the lab runs on this machine, started and stopped together (`eks-lab up|down`):
-the Docker daemon (only if it was not running), the package proxy + ClamAV mirror, the AWS
-emulator, and - on the way down - every lab VM and container."""
+the Docker daemon (only if it was not running), the egress proxy container (Squid, configured
+by the collection's egress_proxy role) and the ClamAV mirror behind it, the AWS emulator, and - on the way down - every lab VM and container."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time
 from pathlib import Path
 
-from . import STATE_DIR, aws, proxy
+from . import STATE_DIR, aws, containers, mirror, proxy
 
 DOCKERD_PID = "dockerd.pid"
-
-
-def _docker_ok() -> bool:
-    return shutil.which("docker") is not None and subprocess.run(
-        ["docker", "info"], capture_output=True, check=False).returncode == 0
 
 
 def _cmdline(pid: int) -> list[str]:
@@ -29,7 +23,7 @@ def _cmdline(pid: int) -> list[str]:
 
 def dockerd_up(timeout: float = 60) -> dict:
     """Start dockerd unless a daemon answers; record its pid so that `down` stops only ours."""
-    if _docker_ok():
+    if containers.docker_ok():
         return {"dockerd": "running", "started": False}
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     with open(STATE_DIR / "dockerd.log", "ab") as log:
@@ -37,7 +31,7 @@ def dockerd_up(timeout: float = 60) -> dict:
     (STATE_DIR / DOCKERD_PID).write_text(str(proc.pid))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _docker_ok():
+        if containers.docker_ok():
             return {"dockerd": "running", "started": True}
         if proc.poll() is not None:
             break
@@ -66,11 +60,11 @@ def up() -> dict:
 
 
 def down() -> dict:
-    from . import containers, vm
+    from . import vm
 
     vms = [vm.down(v["name"])["name"] for v in vm.ls()]
     ctrs = []
-    if _docker_ok():
+    if containers.docker_ok():
         ctrs = [containers.down(n.removeprefix(containers.PREFIX))["name"] for n in containers.ls()]
-    return {"vms": vms, "containers": ctrs, "proxy": proxy.down(), "aws": aws.down(),
+    return {"vms": vms, "containers": ctrs, "mirror": mirror.down(mirror.default_bind()), "aws": aws.down(),
             "dockerd_stopped": dockerd_down()}

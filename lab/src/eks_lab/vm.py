@@ -1,6 +1,6 @@
 """Lab VMs: Debian 12 with the SELinux policy installed and the filesystem labelled, booted
 with qemu (TCG unless KVM really works) on a qcow2 overlay. SSH is forwarded on 127.0.0.1;
-user networking is restricted, so the guest reaches nothing but the lab package proxy, which
+user networking is restricted, so the guest reaches nothing but the lab egress proxy (Squid), which
 it sees at 10.0.2.100:3142.
 
 Two VMs can share a private segment (a qemu UDP socket link between them, an L2 wire that

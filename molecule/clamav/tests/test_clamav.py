@@ -1,11 +1,13 @@
 """ClamAV: signatures from the lab mirror, clamd running, scheduled scans, EICAR detected (NIST SI-3)."""
 
 
-def test_signatures_came_from_the_private_mirror(host):
+def test_signatures_came_from_the_private_mirror_through_the_egress_proxy(host):
     assert host.file("/var/lib/clamav/eks-lab-eicar.hdb").exists
     conf = host.file("/etc/clamav/freshclam.conf").content_string
-    assert "DatabaseCustomURL http://" in conf and "/clamav/eks-lab-eicar.hdb" in conf
+    assert "DatabaseCustomURL http://" in conf and "/eks-lab-eicar.hdb" in conf
     assert "ExcludeDatabase daily" in conf
+    # The container reaches the mirror only through the lab's egress proxy (Squid), like a host in AWS.
+    assert "HTTPProxyServer " in conf and "HTTPProxyPort 3142" in conf
 
 
 def test_clamd_running_again_after_drift(host):
