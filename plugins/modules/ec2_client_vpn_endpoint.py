@@ -183,18 +183,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     compare_aws_tags,
 )
 
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import TRANSIENT_ERROR_CODES, paginate
+
 UNSUPPORTED_CODES = ("InvalidAction", "NotImplemented", "UnsupportedOperation", "UnknownOperationException")
 LIVE_ASSOC = ("associating", "associated")
 
 
-# EC2's transient answers besides throttling; NotFound right after a create (eventual consistency)
-# is retried only where the ID came from our own create call.
-TRANSIENT = ["InternalError", "Unavailable", "IncorrectState"]
-
-
-@AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT)
-def _all(client, operation, key, **kwargs):
-    return client.get_paginator(operation).paginate(**kwargs).build_full_result().get(key, [])
+# EC2's transient answers besides throttling, and IncorrectState from an endpoint still applying a
+# previous change; NotFound right after a create (eventual consistency) is retried only where the
+# ID came from our own create call.
+TRANSIENT = TRANSIENT_ERROR_CODES + ["IncorrectState"]
 
 
 @AWSRetry.jittered_backoff(retries=6, delay=2, max_delay=15,
@@ -222,8 +220,8 @@ class ClientVpn(object):
     # ---- reads
     def find(self):
         try:
-            found = _all(self.client, "describe_client_vpn_endpoints", "ClientVpnEndpoints",
-                         Filters=[{"Name": "tag:Name", "Values": [self.p["name"]]}])
+            found = paginate(self.client, "describe_client_vpn_endpoints", "ClientVpnEndpoints",
+                             Filters=[{"Name": "tag:Name", "Values": [self.p["name"]]}])
         except is_boto3_error_code(UNSUPPORTED_CODES) as e:
             self.module.fail_json(msg="The Client VPN API is not available at this endpoint: %s" % e, unsupported=True)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
@@ -237,8 +235,8 @@ class ClientVpn(object):
 
     def target_networks(self, endpoint_id):
         try:
-            return _all(self.client, "describe_client_vpn_target_networks", "ClientVpnTargetNetworks",
-                        ClientVpnEndpointId=endpoint_id)
+            return paginate(self.client, "describe_client_vpn_target_networks", "ClientVpnTargetNetworks",
+                            ClientVpnEndpointId=endpoint_id)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self.fail(e, "Failed to describe the target networks of %s" % endpoint_id)
 
@@ -248,8 +246,8 @@ class ClientVpn(object):
 
     def rules(self, endpoint_id):
         try:
-            rules = _all(self.client, "describe_client_vpn_authorization_rules", "AuthorizationRules",
-                         ClientVpnEndpointId=endpoint_id)
+            rules = paginate(self.client, "describe_client_vpn_authorization_rules", "AuthorizationRules",
+                             ClientVpnEndpointId=endpoint_id)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self.fail(e, "Failed to describe the authorization rules of %s" % endpoint_id)
         return dict((r["DestinationCidr"], r) for r in rules
@@ -527,7 +525,7 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT))
     cvpn = ClientVpn(module, client)
 
     existing = cvpn.find()

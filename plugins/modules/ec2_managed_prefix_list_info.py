@@ -101,15 +101,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 
-
-# Throttling is retried by AWSRetry already; these are EC2's other transient answers.
-TRANSIENT = ["InternalError", "Unavailable", "ServiceUnavailable"]
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import TRANSIENT_ERROR_CODES, paginate
 
 
-@AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT)
 def describe_prefix_lists(client, **params):
-    paginator = client.get_paginator("describe_managed_prefix_lists")
-    return paginator.paginate(**params).build_full_result()["PrefixLists"]
+    return paginate(client, "describe_managed_prefix_lists", "PrefixLists", **params)
 
 
 def main():
@@ -132,7 +128,7 @@ def main():
     if p["prefix_list_ids"]:
         params["PrefixListIds"] = p["prefix_list_ids"]
 
-    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT))
+    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT_ERROR_CODES))
     try:
         found = describe_prefix_lists(client, **params)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

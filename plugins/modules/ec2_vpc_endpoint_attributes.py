@@ -103,8 +103,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import TRANSIENT_ERROR_CODES
+
 # EC2's transient answers besides throttling: an endpoint still applying a previous change.
-TRANSIENT = ["IncorrectState", "InternalError", "Unavailable"]
+TRANSIENT = TRANSIENT_ERROR_CODES + ["IncorrectState"]
 
 
 # A just-created endpoint may not be visible yet (eventual consistency): retry NotFound briefly

@@ -110,12 +110,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import TRANSIENT_ERROR_CODES, paginate
+
 CHECKS = ("ssh_sources", "app_egress", "security_egress", "igw_placement", "flow_logs", "bastion_per_az", "imdsv2", "client_vpn")
 LIVE = ["pending", "running", "stopping", "stopped"]
-
-
-def _paginate(client, op, key, **kwargs):
-    return client.get_paginator(op).paginate(**kwargs).build_full_result()[key]
 
 
 def _tags(resource):
@@ -252,15 +250,15 @@ def main():
             vpn_net = ipaddress.ip_network(p["vpn_cidr"], strict=False)
         except ValueError as e:
             module.fail_json(msg="vpn_cidr: %s" % e)
-    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT_ERROR_CODES))
     findings = []
 
     def add(check, items):
         findings.extend({"check": check, "resource": r, "message": m} for r, m in items)
 
     try:
-        vpcs = _paginate(client, "describe_vpcs", "Vpcs",
-                         Filters=[{"Name": "tag:devsecops:stack", "Values": [p["stack"]]}])
+        vpcs = paginate(client, "describe_vpcs", "Vpcs",
+                        Filters=[{"Name": "tag:devsecops:stack", "Values": [p["stack"]]}])
         tiers = {_tags(v).get("devsecops:vpc"): v["VpcId"] for v in vpcs}
         missing = [t for t in ("security", "lb", "app") if t not in tiers]
         if missing:
@@ -269,22 +267,22 @@ def main():
         vpc_ids = list(tiers.values())
         vpc_filter = [{"Name": "vpc-id", "Values": vpc_ids}]
 
-        sgs = _paginate(client, "describe_security_groups", "SecurityGroups", Filters=vpc_filter)
+        sgs = paginate(client, "describe_security_groups", "SecurityGroups", Filters=vpc_filter)
         add("ssh_sources", check_ssh(sgs, vpn_net))
 
-        app_rts = _paginate(client, "describe_route_tables", "RouteTables",
-                            Filters=[{"Name": "vpc-id", "Values": [tiers["app"]]}])
+        app_rts = paginate(client, "describe_route_tables", "RouteTables",
+                           Filters=[{"Name": "vpc-id", "Values": [tiers["app"]]}])
         add("app_egress", check_app_egress(app_rts))
 
-        security_rts = _paginate(client, "describe_route_tables", "RouteTables",
-                                 Filters=[{"Name": "vpc-id", "Values": [tiers["security"]]}])
-        proxy_subnets = _paginate(client, "describe_subnets", "Subnets", Filters=[
+        security_rts = paginate(client, "describe_route_tables", "RouteTables",
+                                Filters=[{"Name": "vpc-id", "Values": [tiers["security"]]}])
+        proxy_subnets = paginate(client, "describe_subnets", "Subnets", Filters=[
             {"Name": "vpc-id", "Values": [tiers["lb"]]}, {"Name": "tag:devsecops:tier", "Values": ["private"]}])
         app_cidr = [v["CidrBlock"] for v in vpcs if v["VpcId"] == tiers["app"]]
         add("security_egress", check_security_egress(security_rts, app_cidr + [sn["CidrBlock"] for sn in proxy_subnets]))
 
-        igws = _paginate(client, "describe_internet_gateways", "InternetGateways",
-                         Filters=[{"Name": "attachment.vpc-id", "Values": vpc_ids}])
+        igws = paginate(client, "describe_internet_gateways", "InternetGateways",
+                        Filters=[{"Name": "attachment.vpc-id", "Values": vpc_ids}])
         for igw in igws:
             for att in igw.get("Attachments", []):
                 if att.get("VpcId") != tiers["lb"]:
@@ -292,27 +290,27 @@ def main():
                     add("igw_placement", [(igw["InternetGatewayId"], "internet gateway %s is attached to the %s VPC %s"
                                            % (igw["InternetGatewayId"], tier, att.get("VpcId")))])
 
-        flow_logs = _paginate(client, "describe_flow_logs", "FlowLogs",
-                              Filters=[{"Name": "resource-id", "Values": vpc_ids}])
+        flow_logs = paginate(client, "describe_flow_logs", "FlowLogs",
+                             Filters=[{"Name": "resource-id", "Values": vpc_ids}])
         add("flow_logs", check_flow_logs(tiers, flow_logs))
 
         if p["client_vpn"]:
             try:
-                endpoints = _paginate(client, "describe_client_vpn_endpoints", "ClientVpnEndpoints")
+                endpoints = paginate(client, "describe_client_vpn_endpoints", "ClientVpnEndpoints")
             except is_boto3_error_code(("InvalidAction", "UnsupportedOperation")) as e:
                 module.fail_json_aws(e, msg="client_vpn: the Client VPN API is not available at this endpoint; "
                                             "set client_vpn=false only where it does not exist")
             endpoints = [ep for ep in endpoints if ep.get("VpcId") == tiers["security"] and _live_endpoint(ep)]
-            rules = dict((ep["ClientVpnEndpointId"], _paginate(client, "describe_client_vpn_authorization_rules",
-                                                               "AuthorizationRules",
-                                                               ClientVpnEndpointId=ep["ClientVpnEndpointId"]))
+            rules = dict((ep["ClientVpnEndpointId"], paginate(client, "describe_client_vpn_authorization_rules",
+                                                              "AuthorizationRules",
+                                                              ClientVpnEndpointId=ep["ClientVpnEndpointId"]))
                          for ep in endpoints)
-            bastion_subnets = _paginate(client, "describe_subnets", "Subnets", Filters=[
+            bastion_subnets = paginate(client, "describe_subnets", "Subnets", Filters=[
                 {"Name": "vpc-id", "Values": [tiers["security"]]}, {"Name": "tag:devsecops:tier", "Values": ["private"]}])
             add("client_vpn", check_client_vpn(endpoints, rules, set(sn["CidrBlock"] for sn in bastion_subnets)))
 
-        reservations = _paginate(client, "describe_instances", "Reservations",
-                                 Filters=vpc_filter + [{"Name": "instance-state-name", "Values": LIVE}])
+        reservations = paginate(client, "describe_instances", "Reservations",
+                                Filters=vpc_filter + [{"Name": "instance-state-name", "Values": LIVE}])
         instances = [i for r in reservations for i in r["Instances"]]
         per_az = {}
         for inst in instances:

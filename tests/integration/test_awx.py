@@ -47,8 +47,8 @@ def test_awx_configure_defines_templates_schedule_and_notification():
     modules = {next(k for k in t if k.startswith("awx.awx.")) for t in play["tasks"] if any(
         k.startswith("awx.awx.") for k in t)}
     assert modules == {"awx.awx.organization", "awx.awx.credential", "awx.awx.project", "awx.awx.inventory",
-                       "awx.awx.inventory_source", "awx.awx.notification_template", "awx.awx.job_template",
-                       "awx.awx.schedule"}
+                       "awx.awx.inventory_source", "awx.awx.group", "awx.awx.notification_template",
+                       "awx.awx.job_template", "awx.awx.schedule"}
     templates = play["vars"]["__awx_templates"]
     assert [t["playbook"] for t in templates] == ["site.yml", "playbooks/harden.yml", "playbooks/audit.yml",
                                                   "playbooks/harden.yml"]
@@ -88,3 +88,27 @@ def test_harden_schedule_fires_four_times_a_day(tmp_path):
     day = start + datetime.timedelta(days=1)
     # A day is [day, day + 24 h): starts included, the next day's first run not.
     assert len(rr.between(day, day + datetime.timedelta(days=1) - datetime.timedelta(seconds=1), inc=True)) == 4, text
+
+
+def test_awx_inventory_carries_the_aws_inventories_group_vars(tmp_path):
+    """AWX jobs reach the jump host and the egress proxies through a bastion, and patch through the
+    egress proxies, as `-i inventories/aws/<env>` does: the AWX inventory and its groups get the same
+    variables (inventories/shared/aws), not a copy that drifts. Not the key file: AWX's is in ssh-agent."""
+    play = yaml.safe_load((REPO / "playbooks" / "awx_configure.yml").read_text())[0]
+    (tmp_path / "vars.yml").write_text(yaml.safe_dump(play["vars"]))
+
+    def rendered(name):
+        proc = subprocess.run([str(BIN / "ansible"), "localhost", "-m", "ansible.builtin.debug", "-a", f"var={name}",
+                               "-e", f"@{tmp_path / 'vars.yml'}", "--playbook-dir", str(REPO / "playbooks")],
+                              cwd=REPO, capture_output=True, text=True, check=False,
+                              env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_CALLBACK_RESULT_FORMAT="json"))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return json.loads(proc.stdout[proc.stdout.index("{"):])[name]
+
+    shared = REPO / "inventories" / "shared" / "aws"
+    groups = rendered("__awx_group_vars")
+    assert groups == {g: yaml.safe_load((shared / f"{g}.yml").read_text()) for g in ("bastion", "jump_host", "egress_proxy")}
+    assert "ProxyCommand" in groups["jump_host"]["ansible_ssh_common_args"]
+    inventory = rendered("__awx_inventory_vars")
+    assert inventory["eks_platform_stack"] == "eksplat-dev" and "ansible_ssh_private_key_file" not in inventory
+    assert inventory["eks_platform_package_proxy"] == yaml.safe_load((shared / "all.yml").read_text())["eks_platform_package_proxy"]

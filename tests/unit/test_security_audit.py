@@ -75,7 +75,7 @@ def test_security_vpc_routes_only_to_the_app_vpc_and_the_proxy_subnets():
         {"DestinationCidrBlock": "10.20.0.0/16", "VpcPeeringConnectionId": "pcx-lb"},
         {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"},
         {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"}]}
-    messages = [m for _, m in security_audit.check_security_egress([bad], allowed)]
+    messages = [finding[1] for finding in security_audit.check_security_egress([bad], allowed)]
     assert len(messages) == 3
     assert "routes 10.20.0.0/16 to pcx-lb: only the App VPC and the egress proxies' subnets" in messages[0]
     assert "nat-1" in messages[1] and "igw-1" in messages[2]
