@@ -1,9 +1,8 @@
 #!/usr/bin/env python
 """Provisioning benchmark on the local AWS emulator.
 
-For 3 and 2 AZs: time of the first run of playbooks/provision.yml, time of the no-op rerun with
-Ansible's linear strategy and again with mitogen_linear (ANSIBLE_STRATEGY, ansible.cfg), and the
-AWS API calls each made (counted at the emulator). Prints numbers; asserts nothing.
+For 3 and 2 AZs: time of the first run of playbooks/provision.yml, time of the no-op rerun, and
+the AWS API calls each made (counted at the emulator). Prints numbers; asserts nothing.
 Targets (issue 10, design goals, not tests): no-op rerun <= 30% of the first run, < 20 s,
 <= 60 AWS API calls.
 
@@ -25,9 +24,9 @@ from eks_lab import aws, pki  # noqa: E402
 PORT = int(os.environ.get("EKS_BENCH_MOTO_PORT", "5088"))
 
 
-def play(name: str, *extra: str, strategy: str = "linear") -> tuple[float, int, str]:
-    env = dict(os.environ, EKS_LAB_MOTO_PORT=str(PORT), ANSIBLE_CALLBACKS_ENABLED="", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_STRATEGY=strategy, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+def play(name: str, *extra: str) -> tuple[float, int, str]:
+    env = dict(os.environ, EKS_LAB_MOTO_PORT=str(PORT), ANSIBLE_NOCOLOR="1",
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
     env.pop("AWS_ENDPOINT_URL", None)
     before = aws.call_count(PORT)
     t0 = time.monotonic()
@@ -48,17 +47,14 @@ def main() -> None:
     aws.down(PORT)
     aws.up(PORT)
     try:
-        print(f"{'AZs':>4} {'first run s':>12} {'calls':>6} {'rerun s':>8} {'calls':>6} {'rerun/first':>12} "
-              f"{'mitogen rerun s':>16} {'calls':>6} {'/first':>7}  rerun recap")
+        print(f"{'AZs':>4} {'first run s':>12} {'calls':>6} {'rerun s':>8} {'calls':>6} {'rerun/first':>12}  rerun recap")
         for azs in args.azs:
             aws.reset(PORT)
             az = f"eks_platform_az_count={azs}"
             first, first_calls, _recap = play("provision.yml", "-e", az)
             rerun, rerun_calls, recap = play("provision.yml", "-e", az)
-            mrerun, mrerun_calls, mrecap = play("provision.yml", "-e", az, strategy="mitogen_linear")
-            print(f"{azs:>4} {first:>12.1f} {first_calls:>6} {rerun:>8.1f} {rerun_calls:>6} {rerun / first:>11.0%} "
-                  f"{mrerun:>16.1f} {mrerun_calls:>6} {mrerun / first:>6.0%}  "
-                  f"{' '.join(recap.split()[2:4])} / {' '.join(mrecap.split()[2:4])}", flush=True)
+            print(f"{azs:>4} {first:>12.1f} {first_calls:>6} {rerun:>8.1f} {rerun_calls:>6} {rerun / first:>11.0%}  "
+                  f"{' '.join(recap.split()[2:4])}", flush=True)
             play("teardown.yml", "-e", az, "-e", "teardown_confirm=eksplat-lab")  # clean slate for the next size
     finally:
         aws.down(PORT)

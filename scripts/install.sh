@@ -47,11 +47,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# Mitogen's strategy plugins at a fixed path for ansible.cfg's strategy_plugins (off unless
-# ANSIBLE_STRATEGY=mitogen_linear).
-ln -sfn "$(.venv/bin/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')/plugins/strategy" \
-  .venv/mitogen-strategy
-
 # awx.awx (playbooks/awx_configure.yml): the `ansible` package stopped bundling it after 12.x,
 # and Galaxy is unreachable here; take it from the ansible 12.3.0 wheel on the package index.
 AWX_DIR=collections/ansible_collections/awx/awx

@@ -217,14 +217,6 @@ def test_second_run_changes_nothing(playbook):
     assert run.recap["localhost"]["changed"] == 0, [l for l in run.out.splitlines() if l.startswith("changed")]
 
 
-def test_second_run_under_mitogen_changes_nothing(playbook):
-    """The mitogen switch (ANSIBLE_STRATEGY=mitogen_linear, ansible.cfg's strategy_plugins) runs the
-    same roles to the same result: the other path of the switch, tested like the default one."""
-    run = playbook("provision.yml", extra_env={"ANSIBLE_STRATEGY": "mitogen_linear"})
-    assert run.rc == 0, run.out[-3000:]
-    assert run.recap["localhost"]["changed"] == 0, [l for l in run.out.splitlines() if l.startswith("changed")]
-
-
 def test_check_mode_on_a_built_stack_reports_no_change(playbook):
     run = playbook("provision.yml", "--check", "--diff")
     assert run.rc == 0, run.out[-3000:]
