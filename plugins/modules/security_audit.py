@@ -161,14 +161,21 @@ def check_ssh(sgs, vpn_net):
     return findings
 
 
+def _internet_hop(route):
+    """The internet, NAT or egress-only internet gateway a route leads to, or None."""
+    target = route.get("GatewayId", "") or ""
+    if target.startswith("igw-"):
+        return target
+    return route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId")
+
+
 def check_app_egress(route_tables):
     findings = []
     for rt in route_tables:
         for route in rt.get("Routes", []):
-            target = route.get("GatewayId", "") or ""
-            dest = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
-            if target.startswith("igw-") or route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId"):
-                hop = target if target.startswith("igw-") else (route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId"))
+            hop = _internet_hop(route)
+            if hop:
+                dest = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
                 findings.append((rt["RouteTableId"], "App VPC route table %s routes %s to %s" % (rt["RouteTableId"], dest, hop)))
     return findings
 
@@ -180,10 +187,9 @@ def check_security_egress(route_tables, allowed_cidrs):
     for rt in route_tables:
         rid = rt["RouteTableId"]
         for route in rt.get("Routes", []):
-            target = route.get("GatewayId", "") or ""
             dest = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or route.get("DestinationPrefixListId")
-            if target.startswith("igw-") or route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId"):
-                hop = target if target.startswith("igw-") else (route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId"))
+            hop = _internet_hop(route)
+            if hop:
                 findings.append((rid, "security VPC route table %s routes %s to %s" % (rid, dest, hop)))
             elif route.get("VpcPeeringConnectionId") and route.get("DestinationCidrBlock"):
                 net = ipaddress.ip_network(route["DestinationCidrBlock"])

@@ -2,7 +2,7 @@
 
     eks-lab aws up [--faults on|off|iam,peering,eni]|down|status|reset|env|calls
     eks-lab proxy up|down|status
-eks-lab mirror up|down|status
+    eks-lab mirror up|down|status
     eks-lab ctr build|up NAME...|down NAME...|ls
     eks-lab vm build|up NAME...|down NAME...|ls|check
     eks-lab vm pair FRONT BACK   (two VMs on a private wire; BACK reachable only through FRONT)
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     pa.add_argument("--faults", default=None,
                     help="real-AWS faults to inject (eks_lab.faults): on (default), off, or e.g. iam,eni")
 
-    px = sub.add_parser("proxy", help="the egress proxy lab guests use (a Squid container made by the egress_proxy role)")
+    px = sub.add_parser("proxy", help="the egress proxy lab guests use (a Squid container made by the squid role)")
     px.add_argument("action", choices=["up", "down", "status"])
     px.add_argument("--port", type=int, default=None)
 

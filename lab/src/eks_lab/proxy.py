@@ -1,5 +1,5 @@
 """The lab's egress proxy: a systemd container (eks-lab-proxy) that the collection's own
-egress_proxy role makes an allow-listed Squid - the same role and playbook as the proxy tier in
+squid role makes an allow-listed Squid - the same role and playbook as the proxy tier in
 AWS (playbooks/egress_proxy.yml, inventory inventories/lab, group egress_proxy).
 
 Its port 3128 is published on 127.0.0.1 and the docker bridge gateway (port 3142 by default):
@@ -39,7 +39,7 @@ def status(port: int = DEFAULT_PORT) -> dict:
 
 
 def configure() -> subprocess.CompletedProcess:
-    """Run the collection's egress_proxy play on the container (idempotent)."""
+    """Run the collection's egress_proxy play (the squid role) on the container (idempotent)."""
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "inventories/lab", "playbooks/egress_proxy.yml"]
     with open(STATE_DIR / "proxy-configure.log", "ab") as log:
         return subprocess.run(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, check=True)

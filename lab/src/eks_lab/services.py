@@ -1,6 +1,6 @@
 """Everything the lab runs on this machine, started and stopped together (`eks-lab up|down`):
 the Docker daemon (only if it was not running), the egress proxy container (Squid, configured
-by the collection's egress_proxy role) and the ClamAV mirror behind it, the AWS emulator, and - on the way down - every lab VM and container."""
+by the collection's squid role) and the ClamAV mirror behind it, the AWS emulator, and - on the way down - every lab VM and container."""
 from __future__ import annotations
 
 import os
