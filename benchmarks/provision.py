@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 """Provisioning benchmark on the local AWS emulator.
 
-For 3 and 2 AZs: time of the first run of playbooks/provision.yml, time of the no-op rerun, and
-the AWS API calls each made (counted at the emulator). Prints numbers; asserts nothing.
+For 3 and 2 AZs: time of the first run of playbooks/provision.yml, of the no-op rerun (the
+fingerprint matches, the roles are skipped), of a forced full rerun (every role runs and finds
+nothing to do: eks_platform_provision_full_run=true), and the AWS API calls each made (counted at
+the emulator). Prints numbers; asserts nothing.
 Targets (issue 10, design goals, not tests): no-op rerun <= 30% of the first run, < 20 s,
 <= 60 AWS API calls.
 
@@ -47,14 +49,16 @@ def main() -> None:
     aws.down(PORT)
     aws.up(PORT)
     try:
-        print(f"{'AZs':>4} {'first run s':>12} {'calls':>6} {'rerun s':>8} {'calls':>6} {'rerun/first':>12}  rerun recap")
+        print(f"{'AZs':>4} {'first run s':>12} {'calls':>6} {'no-op s':>8} {'calls':>6} {'no-op/first':>12} "
+              f"{'roles rerun s':>14} {'calls':>6}  no-op recap")
         for azs in args.azs:
             aws.reset(PORT)
             az = f"eks_platform_az_count={azs}"
             first, first_calls, _recap = play("provision.yml", "-e", az)
+            full, full_calls, _recap = play("provision.yml", "-e", az, "-e", "eks_platform_provision_full_run=true")
             rerun, rerun_calls, recap = play("provision.yml", "-e", az)
-            print(f"{azs:>4} {first:>12.1f} {first_calls:>6} {rerun:>8.1f} {rerun_calls:>6} {rerun / first:>11.0%}  "
-                  f"{' '.join(recap.split()[2:4])}", flush=True)
+            print(f"{azs:>4} {first:>12.1f} {first_calls:>6} {rerun:>8.1f} {rerun_calls:>6} {rerun / first:>11.0%} "
+                  f"{full:>14.1f} {full_calls:>6}  {' '.join(recap.split()[2:4])}", flush=True)
             play("teardown.yml", "-e", az, "-e", "teardown_confirm=eksplat-lab")  # clean slate for the next size
     finally:
         aws.down(PORT)

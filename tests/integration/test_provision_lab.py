@@ -209,7 +209,9 @@ UPSTREAM_DEPRECATIONS = ("iam_role.assume_role_policy_document_raw", "'dhcp_conf
 
 
 def test_second_run_changes_nothing(playbook):
-    run = playbook("provision.yml", extra_env={"ANSIBLE_DEPRECATION_WARNINGS": "1"})
+    """The roles themselves are idempotent: a full run (fingerprint skip off) changes nothing."""
+    run = playbook("provision.yml", "-e", "eks_platform_provision_full_run=true",
+                   extra_env={"ANSIBLE_DEPRECATION_WARNINGS": "1"})
     assert run.rc == 0, run.out[-3000:]
     ours = [line for line in run.out.splitlines() if "[DEPRECATION WARNING]" in line
             and not any(known in line for known in UPSTREAM_DEPRECATIONS)]
@@ -217,8 +219,21 @@ def test_second_run_changes_nothing(playbook):
     assert run.recap["localhost"]["changed"] == 0, [l for l in run.out.splitlines() if l.startswith("changed")]
 
 
-def test_check_mode_on_a_built_stack_reports_no_change(playbook):
-    run = playbook("provision.yml", "--check", "--diff")
+def test_a_no_op_rerun_reads_the_stack_once_and_skips_the_roles(playbook, lab_aws):
+    """Issue 10's no-op target: at most 60 AWS calls (one describe per resource kind)."""
+    before = lab_aws.call_count(PORT)
+    run = playbook("provision.yml")
+    calls = lab_aws.call_count(PORT) - before
+    assert run.rc == 0, run.out[-3000:]
+    assert f"stack {STACK} is as the converge" in " ".join(run.out.split())
+    assert "TASK [devsecops.eks_platform." not in run.out.split("Skip the roles - nothing to change")[1]  # no role ran
+    assert run.recap["localhost"]["changed"] == 0
+    assert calls <= 60, calls
+
+
+@pytest.mark.parametrize("extra", [[], ["-e", "eks_platform_provision_full_run=true"]], ids=["fingerprint", "roles"])
+def test_check_mode_on_a_built_stack_reports_no_change(playbook, extra):
+    run = playbook("provision.yml", "--check", "--diff", *extra)
     assert run.rc == 0, run.out[-3000:]
     assert run.recap["localhost"]["changed"] == 0
 
@@ -265,8 +280,9 @@ def test_drift_is_detected_then_repaired(playbook, lab_aws):
     assert f"internet gateway {rogue_igw} is attached to the app VPC" in audit.out
     assert f"security VPC route table {security_rt} routes 10.20.0.0/16 to {pcx}" in audit.out
 
-    repair = playbook("provision.yml")
+    repair = playbook("provision.yml")  # the fingerprint sees the drift: the roles run
     assert repair.rc == 0, repair.out[-3000:]
+    assert f"the live state of stack {STACK} changed since the last converge" in " ".join(repair.out.split())
     assert repair.recap["localhost"]["changed"] >= 2
     routes = {r.get("DestinationCidrBlock") for r in c.describe_route_tables(RouteTableIds=[app_rt])["RouteTables"][0]["Routes"]}
     assert "10.10.0.0/16" in routes and "0.0.0.0/0" not in routes
