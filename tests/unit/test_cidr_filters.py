@@ -55,3 +55,16 @@ def test_aws_region_test_takes_regions_from_botocore():
     # a region newer than botocore's list still matches its partition's pattern
     assert partition_of("ap-southeast-9") == "aws"
     assert not is_aws_region("mars-north-1") and not is_aws_region("") and not is_aws_region(None)
+
+
+def test_same_az_first_orders_addresses_by_the_hosts_az():
+    from ansible_collections.devsecops.eks_platform.plugins.filter.same_az_first import same_az_first
+
+    hosts = [{"ansible_host": "10.10.1.5", "placement": {"availability_zone": "us-east-1a"}},
+             {"ansible_host": "10.10.2.5", "placement": {"availability_zone": "us-east-1b"}},
+             {"ansible_host": "10.10.3.5"},  # no placement (a host from another inventory source)
+             {"ansible_host": "10.10.2.5", "placement": {"availability_zone": "us-east-1b"}}]
+    assert same_az_first(hosts, "us-east-1b") == ["10.10.2.5", "10.10.1.5", "10.10.3.5"]
+    assert same_az_first(hosts, "us-east-1c") == ["10.10.1.5", "10.10.2.5", "10.10.3.5"]  # none there: all, in order
+    assert same_az_first(hosts, "") == ["10.10.1.5", "10.10.2.5", "10.10.3.5"]
+    assert same_az_first([], "us-east-1a") == []
