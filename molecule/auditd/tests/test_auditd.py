@@ -20,7 +20,8 @@ def test_identity_change_was_audited(host):
 
 def test_disk_full_actions(host):
     conf = host.file("/etc/audit/auditd.conf").content_string
-    assert "disk_full_action = halt" in conf and "admin_space_left_action = single" in conf
+    # never halt or single-user by default: a full log disk must not take a bastion down
+    assert "disk_full_action = suspend" in conf and "admin_space_left_action = suspend" in conf
 
 
 def test_not_immutable_by_default(host):

@@ -25,7 +25,10 @@ def test_password_policy(host):  # NIST IA-5; CIS 5.5.1
 
 def test_sudo_logs_every_command(host):  # NIST AU-2; CIS 5.3.x
     assert host.run("visudo -cf /etc/sudoers.d/00-eks-platform").rc == 0
-    assert 'logfile="/var/log/sudo.log"' in host.file("/etc/sudoers.d/00-eks-platform").content_string
+    sudoers = host.file("/etc/sudoers.d/00-eks-platform").content_string
+    assert 'logfile="/var/log/sudo.log"' in sudoers and "log_output" in sudoers
+    # no input I/O log: with pipelining, sudo's input is every module with its arguments (no_log ones too)
+    assert "log_input" not in sudoers
 
 
 def test_sensitive_file_permissions(host):  # NIST AC-6; CIS 6.1.x
