@@ -55,3 +55,37 @@ def stub_aws_clients(monkeypatch, module, make_stubber, holder: dict) -> dict:
     monkeypatch.setattr(AnsibleAWSModule, "client", client)
     monkeypatch.setattr(module.time, "sleep", lambda s: None)
     return holder
+
+
+def stubbed_runner(monkeypatch, main, base_args: dict):
+    """run(script, **args): run a module whose one AWS client's calls are scripted by script(stubber)
+    (a botocore Stubber: every call, its parameters and order asserted; none left over), with
+    dummy credentials and no real sleeps in retries' backoff."""
+    import time
+
+    from botocore.stub import Stubber
+    from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+    orig = AnsibleAWSModule.client
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr(time, "sleep", lambda s: None)
+    stubbers = []
+
+    def run(script, **args):
+        def client(self, service, retry_decorator=None, **kw):
+            wrapped = orig(self, service, retry_decorator, **kw)
+            stubber = Stubber(wrapped.client)
+            script(stubber)
+            stubber.activate()
+            stubbers.append(stubber)
+            return wrapped
+
+        monkeypatch.setattr(AnsibleAWSModule, "client", client)
+        result = run_module(main, dict(base_args, **args))
+        if stubbers:
+            stubbers[-1].assert_no_pending_responses()
+        return result
+
+    return run

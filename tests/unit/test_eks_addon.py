@@ -1,12 +1,10 @@
 """moto has no EKS add-ons or Pod Identity: these tests pin eks_addon's conversation with EKS with
 botocore's Stubber (every call, its parameters and order are asserted against botocore's model)."""
 import json
-import time
 
 import pytest
-from botocore.stub import Stubber
 
-from modrun import run_module
+from modrun import stubbed_runner
 from ansible_collections.devsecops.eks_platform.plugins.modules import eks_addon as mod
 
 CLUSTER = "eksplat"
@@ -31,31 +29,7 @@ def addon(status="ACTIVE", version="v1.37.0-eksbuild.1", config='{"controller": 
 
 @pytest.fixture
 def stubbed(monkeypatch):
-    """Run the module with its EKS client's calls scripted by script(stubber)."""
-    from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-    orig = AnsibleAWSModule.client
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setattr(time, "sleep", lambda s: None)  # retries' backoff
-    stubbers = []
-
-    def run(script, **args):
-        def client(self, service, retry_decorator=None, **kw):
-            wrapped = orig(self, service, retry_decorator, **kw)
-            stubber = Stubber(wrapped.client)
-            script(stubber)
-            stubber.activate()
-            stubbers.append(stubber)
-            return wrapped
-
-        monkeypatch.setattr(AnsibleAWSModule, "client", client)
-        result = run_module(mod.main, dict(ARGS, **args))
-        stubbers[-1].assert_no_pending_responses()
-        return result
-
-    return run
+    return stubbed_runner(monkeypatch, mod.main, ARGS)
 
 
 def owned_associations(s):
