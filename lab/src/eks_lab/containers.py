@@ -30,7 +30,12 @@ def up(name: str, timeout: float = 90, image: str | None = None, ports: list[str
     """Start (or find) systemd container `name` from `image` (default: the lab image), with
     `docker run -p` port and `-v` volume specs."""
     cname = PREFIX + name
-    if _docker("inspect", cname, check=False).returncode != 0:
+    running = _docker("inspect", "-f", "{{.State.Running}}", cname, check=False)
+    if running.returncode == 0 and running.stdout.strip() != "true":
+        # left behind stopped (a daemon that died under it, a crash): systemd in it will never boot
+        _docker("rm", "-f", cname, check=False)
+        running = _docker("inspect", "-f", "{{.State.Running}}", cname, check=False)
+    if running.returncode != 0:
         extra = [a for p in ports for a in ("-p", p)] + [a for v in volumes for a in ("-v", v)]
         _docker("run", "-d", "--name", cname, "--hostname", name, "--label", "eks-lab=1", *extra,
                 "--stop-signal", "SIGRTMIN+3", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp:exec",
