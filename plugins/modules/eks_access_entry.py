@@ -22,10 +22,6 @@ description:
 author:
   - DevSecOps Platform Team (@devsecops)
 options:
-  cluster_name:
-    description: Name of the EKS cluster.
-    type: str
-    required: true
   principal_arn:
     description: ARN of the IAM role or user (C(arn:<partition>:iam::<account>:role/<name>)).
     type: str
@@ -70,6 +66,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
+  - devsecops.eks_platform.eks
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -119,8 +116,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import paginate
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES
 
-TRANSIENT = ["ServerException", "ServiceUnavailableException"]
 PRINCIPAL = re.compile(r"^arn:(aws[a-z-]*):iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 
 
@@ -236,7 +233,7 @@ def main():
     if not match:
         module.fail_json(msg="principal_arn: %s is not an IAM role or user ARN (arn:<partition>:iam::<account>:role/<name>)"
                          % module.params["principal_arn"])
-    client = module.client("eks", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT))
+    client = module.client("eks", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT_ERROR_CODES))
     entry = AccessEntry(module, client, match.group(1))
     try:
         before = entry.snapshot(entry.find())

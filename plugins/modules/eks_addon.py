@@ -26,10 +26,6 @@ description:
 author:
   - DevSecOps Platform Team (@devsecops)
 options:
-  cluster_name:
-    description: Name of the EKS cluster.
-    type: str
-    required: true
   name:
     description: Name of the add-on (C(vpc-cni), C(coredns), C(kube-proxy), C(eks-pod-identity-agent)...).
     type: str
@@ -91,6 +87,7 @@ options:
     type: int
     default: 900
 extends_documentation_fragment:
+  - devsecops.eks_platform.eks
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -148,9 +145,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import paginate
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES
 
-# EKS's transient answers: its own server errors, and an add-on busy with a previous change.
-TRANSIENT = ["ServerException", "ServiceUnavailableException", "ResourceInUseException"]
+# and an add-on busy with a previous change
+TRANSIENT = TRANSIENT_ERROR_CODES + ["ResourceInUseException"]
 
 
 def _config(text):

@@ -23,10 +23,6 @@ description:
 author:
   - DevSecOps Platform Team (@devsecops)
 options:
-  cluster_name:
-    description: Name of the EKS cluster.
-    type: str
-    required: true
   namespace:
     description: Kubernetes namespace of the service account.
     type: str
@@ -52,6 +48,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
+  - devsecops.eks_platform.eks
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -88,8 +85,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import paginate
-
-TRANSIENT = ["ServerException", "ServiceUnavailableException"]
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES
 
 
 def snapshot(assoc):
@@ -116,7 +112,7 @@ def main():
     p = module.params
     if p["state"] == "present" and not p["role_arn"]:
         module.fail_json(msg="role_arn: required with state=present")
-    client = module.client("eks", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT))
+    client = module.client("eks", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT_ERROR_CODES))
     where = "Pod Identity association of %s/%s in cluster %s" % (p["namespace"], p["service_account"], p["cluster_name"])
     try:
         found = paginate(client, "list_pod_identity_associations", "associations", clusterName=p["cluster_name"],
