@@ -221,8 +221,9 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))
     _apply_patches()
-    from . import faults
+    from . import eks_extra, faults
 
+    eks_extra.apply()
     faults.apply(faults.settings_from_env())
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, CallCounter(app), threaded=True,

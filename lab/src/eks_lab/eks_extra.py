@@ -1,0 +1,266 @@
+"""EKS APIs moto lacks - add-ons, access entries, Pod Identity associations - as a small in-memory
+backend of the lab's emulator, so the collection's EKS modules run against it over the wire.
+
+Only what the modules use, shaped as botocore's model says (tests/unit/test_lab_eks.py drives it
+with boto3): add-ons become ACTIVE at once and own the Pod Identity associations they are given;
+an access entry's policies carry their scope; every call on a cluster moto does not know answers
+ResourceNotFoundException. Not modelled: add-on versions and configuration schemas (any version
+and any JSON are accepted), Kubernetes itself.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, unquote, urlparse
+
+_LOCK = threading.Lock()
+# (account, region, cluster, its creation) -> {"addons": {name: addon}, "entries": {principal: entry}, "pods": {id: assoc}}
+_STATE: dict = {}
+
+
+class _Error(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _now() -> float:
+    return datetime.now(timezone.utc).timestamp()
+
+
+def _cluster(request, full_url: str) -> tuple[dict, dict, list[str]]:
+    """(the cluster as moto knows it, its extra state, the path's parts after the cluster name)."""
+    from moto.core.responses import BaseResponse
+    from moto.eks.models import eks_backends
+
+    parts = [unquote(p) for p in urlparse(full_url).path.split("/")[1:]]
+    who = BaseResponse(service_name="eks")
+    who.setup_class(request, full_url, dict(request.headers))  # region and account as moto reads them
+    region, account = who.region, who.current_account
+    backend = eks_backends[account][region]
+    name = parts[1]
+    if name not in backend.clusters:
+        raise _Error(404, "ResourceNotFoundException", "No cluster found for name: %s." % name)
+    cluster = backend.clusters[name]
+    # keyed by the cluster's creation too: after a moto reset, a new cluster of the same name starts empty
+    key = (account, region, name, str(getattr(cluster, "creation_date", "")))
+    state = _STATE.setdefault(key, {"addons": {}, "entries": {}, "pods": {}})
+    return {"name": name, "arn": cluster.arn, "account": account, "region": region}, state, parts[2:]
+
+
+def _arn(cluster: dict, kind: str, *parts: str) -> str:
+    """An ARN beside the cluster's (same partition, region and account)."""
+    prefix = cluster["arn"].split(":cluster/")[0]
+    return "%s:%s/%s" % (prefix, kind, "/".join((cluster["name"],) + parts))
+
+
+def _body(request) -> dict:
+    return json.loads(request.data or b"{}")
+
+
+def _query(full_url: str) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlparse(full_url).query).items()}
+
+
+def _pod_association(cluster, state, namespace, service_account, role_arn, owner=None, tags=None,
+                     disable_session_tags=False) -> dict:
+    for assoc in state["pods"].values():
+        if assoc["namespace"] == namespace and assoc["serviceAccount"] == service_account:
+            raise _Error(409, "ResourceInUseException",
+                         "Association already exists for %s/%s" % (namespace, service_account))
+    aid = "a-" + uuid.uuid4().hex[:17]
+    assoc = {"clusterName": cluster["name"], "namespace": namespace, "serviceAccount": service_account,
+             "roleArn": role_arn, "associationId": aid, "tags": tags or {}, "disableSessionTags": disable_session_tags,
+             "associationArn": _arn(cluster, "podidentityassociation", aid),
+             "createdAt": _now(), "modifiedAt": _now()}
+    if owner:
+        assoc["ownerArn"] = owner
+    state["pods"][aid] = assoc
+    return assoc
+
+
+def _addon_view(addon: dict, state: dict) -> dict:
+    view = dict(addon)
+    view["podIdentityAssociations"] = [a["associationArn"] for a in state["pods"].values()
+                                       if a.get("ownerArn") == addon["addonArn"]]
+    return view
+
+
+def _addons(request, full_url, method, cluster, state, rest):
+    addons = state["addons"]
+    if not rest:
+        if method == "GET":
+            return {"addons": sorted(addons)}
+        body = _body(request)
+        name = body["addonName"]
+        if name in addons:
+            raise _Error(409, "ResourceInUseException", "Addon already exists: %s" % name)
+        addon = {"addonName": name, "clusterName": cluster["name"], "status": "ACTIVE",
+                 "addonVersion": body.get("addonVersion") or "v0.0.0-eksbuild.1", "health": {"issues": []},
+                 "addonArn": _arn(cluster, "addon", name, uuid.uuid4().hex[:8]),
+                 "createdAt": _now(), "modifiedAt": _now(), "tags": body.get("tags") or {}}
+        for key in ("serviceAccountRoleArn", "configurationValues"):
+            if body.get(key):
+                addon[key] = body[key]
+        addons[name] = addon
+        for pia in body.get("podIdentityAssociations") or []:
+            _pod_association(cluster, state, "kube-system", pia["serviceAccount"], pia["roleArn"], owner=addon["addonArn"])
+        return {"addon": _addon_view(addon, state)}
+    name = rest[0]
+    if name not in addons:
+        raise _Error(404, "ResourceNotFoundException", "No addon: %s found in cluster: %s" % (name, cluster["name"]))
+    addon = addons[name]
+    if method == "GET":
+        return {"addon": _addon_view(addon, state)}
+    if method == "DELETE":
+        view = _addon_view(addon, state)
+        del addons[name]
+        for aid in [a for a, v in state["pods"].items() if v.get("ownerArn") == addon["addonArn"]]:
+            del state["pods"][aid]
+        return {"addon": dict(view, status="DELETING")}
+    body = _body(request)  # POST .../update
+    for key in ("addonVersion", "configurationValues", "serviceAccountRoleArn"):
+        if key in body:
+            if body[key]:
+                addon[key] = body[key]
+            else:
+                addon.pop(key, None)
+    if "podIdentityAssociations" in body:
+        for aid in [a for a, v in state["pods"].items() if v.get("ownerArn") == addon["addonArn"]]:
+            del state["pods"][aid]
+        for pia in body["podIdentityAssociations"]:
+            _pod_association(cluster, state, "kube-system", pia["serviceAccount"], pia["roleArn"], owner=addon["addonArn"])
+    addon["modifiedAt"] = _now()
+    return {"update": {"id": uuid.uuid4().hex, "status": "Successful", "type": "AddonUpdate", "params": [],
+                       "createdAt": _now(), "errors": []}}
+
+
+def _entries(request, full_url, method, cluster, state, rest):
+    entries = state["entries"]
+    if not rest:
+        if method == "GET":
+            return {"accessEntries": sorted(entries)}
+        body = _body(request)
+        principal = body["principalArn"]
+        if principal in entries:
+            raise _Error(409, "ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
+        entries[principal] = {
+            "clusterName": cluster["name"], "principalArn": principal, "kubernetesGroups": body.get("kubernetesGroups") or [],
+            "accessEntryArn": _arn(cluster, "access-entry", uuid.uuid4().hex[:8]),
+            "createdAt": _now(), "modifiedAt": _now(), "tags": body.get("tags") or {},
+            "username": body.get("username") or principal, "type": body.get("type") or "STANDARD", "policies": {}}
+        return {"accessEntry": _entry_view(entries[principal])}
+    principal = rest[0]
+    if principal not in entries:
+        raise _Error(404, "ResourceNotFoundException", "The specified principalArn could not be found.")
+    entry = entries[principal]
+    if len(rest) == 1:
+        if method == "GET":
+            return {"accessEntry": _entry_view(entry)}
+        if method == "DELETE":
+            del entries[principal]
+            return {}
+        body = _body(request)
+        for key in ("kubernetesGroups", "username"):
+            if key in body:
+                entry[key] = body[key]
+        entry["modifiedAt"] = _now()
+        return {"accessEntry": _entry_view(entry)}
+    if method == "GET":
+        return {"clusterName": cluster["name"], "principalArn": principal,
+                "associatedAccessPolicies": [dict(v, policyArn=k) for k, v in sorted(entry["policies"].items())]}
+    if method == "DELETE":
+        entry["policies"].pop(rest[2], None)
+        return {}
+    body = _body(request)
+    entry["policies"][body["policyArn"]] = {"accessScope": body["accessScope"], "associatedAt": _now(), "modifiedAt": _now()}
+    return {"clusterName": cluster["name"], "principalArn": principal,
+            "associatedAccessPolicy": dict(entry["policies"][body["policyArn"]], policyArn=body["policyArn"])}
+
+
+def _entry_view(entry: dict) -> dict:
+    return {k: v for k, v in entry.items() if k != "policies"}
+
+
+def _pods(request, full_url, method, cluster, state, rest):
+    pods = state["pods"]
+    if not rest:
+        if method == "GET":
+            q = _query(full_url)
+            found = [a for a in pods.values() if a["namespace"] == q.get("namespace", a["namespace"])
+                     and a["serviceAccount"] == q.get("serviceAccount", a["serviceAccount"])]
+            return {"associations": [{k: a[k] for k in ("clusterName", "namespace", "serviceAccount", "associationArn",
+                                                        "associationId", "ownerArn") if k in a} for a in found]}
+        body = _body(request)
+        return {"association": _pod_association(cluster, state, body["namespace"], body["serviceAccount"], body["roleArn"],
+                                                tags=body.get("tags"), disable_session_tags=body.get("disableSessionTags", False))}
+    aid = rest[0]
+    if aid not in pods:
+        raise _Error(404, "ResourceNotFoundException", "Association not found: %s" % aid)
+    assoc = pods[aid]
+    if method == "GET":
+        return {"association": assoc}
+    if method == "DELETE":
+        return {"association": pods.pop(aid)}
+    body = _body(request)
+    for key in ("roleArn", "disableSessionTags"):
+        if key in body:
+            assoc[key] = body[key]
+    assoc["modifiedAt"] = _now()
+    return {"association": assoc}
+
+
+def _tags(original):
+    """Tag add-ons here; everything else (clusters, node groups) as moto does."""
+
+    def handler(request, full_url, headers):
+        arn = unquote(urlparse(full_url).path.split("/tags/", 1)[1])
+        if ":addon/" not in arn:
+            return original(request, full_url, headers)
+        with _LOCK:
+            addon = [a for s in _STATE.values() for a in s["addons"].values() if a["addonArn"] == arn]
+            if not addon:
+                return _error(_Error(404, "ResourceNotFoundException", "Resource not found: %s" % arn))
+            if request.method == "POST":
+                addon[0]["tags"].update(_body(request).get("tags") or {})
+            elif request.method == "DELETE":
+                for key in parse_qs(urlparse(full_url).query).get("tagKeys", []):
+                    addon[0]["tags"].pop(key, None)
+            else:
+                return 200, {"Content-Type": "application/json"}, json.dumps({"tags": addon[0]["tags"]})
+        return 200, {"Content-Type": "application/json"}, "{}"
+
+    return handler
+
+
+def _error(err: _Error):
+    return err.status, {"Content-Type": "application/json", "x-amzn-ErrorType": err.code}, json.dumps(
+        {"message": err.message})
+
+
+def _handler(kind):
+    def handler(request, full_url, headers):
+        try:
+            with _LOCK:
+                cluster, state, rest = _cluster(request, full_url)
+                body = kind(request, full_url, request.method, cluster, state, rest[1:])
+        except _Error as err:
+            return _error(err)
+        return 200, {"Content-Type": "application/json"}, json.dumps(body, default=str)
+
+    return handler
+
+
+def apply() -> None:
+    """Add the routes to moto's EKS backend (before the server builds its EKS app)."""
+    from moto.eks import urls
+
+    cluster = r"{0}/clusters/(?P<name>[^/]+)/"
+    # greedy: a principal ARN's slashes arrive decoded; _cluster splits the raw URL itself
+    for kind, handler in (("addons", _addons), ("access-entries", _entries), ("pod-identity-associations", _pods)):
+        urls.url_paths[cluster + kind + "$"] = _handler(handler)
+        urls.url_paths[cluster + kind + "/(?P<rest>.+)$"] = _handler(handler)
+    key = r"{0}/tags/(?P<resourceArn>.+)$"
+    urls.url_paths[key] = _tags(urls.url_paths[key])

@@ -1,0 +1,64 @@
+"""The EKS modules over the wire against the lab emulator: moto's clusters plus the lab's own
+backend for what moto lacks (add-ons, access entries, Pod Identity - lab/src/eks_lab/eks_extra.py).
+Create, a second run that changes nothing, check mode that writes nothing, delete."""
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from labrun import PORT, REPO
+
+ROLE = "arn:aws:iam::123456789012:role/eks-lab-test"
+
+
+def client(service):
+    return boto3.client(service, region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{PORT}",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+@pytest.fixture(scope="module")
+def cluster(lab_aws):
+    ec2, eks = client("ec2"), client("eks")
+    vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.99.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    eks.create_cluster(name="eks-lab-test", roleArn=ROLE, resourcesVpcConfig={"subnetIds": subnets})
+    yield eks
+    eks.delete_cluster(name="eks-lab-test")
+
+
+def run(playbook, *extra):
+    result = playbook("eks_modules.yml", *extra, cwd=REPO / "tests" / "integration")
+    assert result.rc == 0, result.out[-3000:]
+    return result.recap["localhost"]["changed"]
+
+
+def test_create_then_nothing_to_change(playbook, cluster):
+    assert run(playbook) == 3
+    addon = cluster.describe_addon(clusterName="eks-lab-test", addonName="aws-ebs-csi-driver")["addon"]
+    assert addon["addonVersion"] == "v1.37.0-eksbuild.1" and len(addon["podIdentityAssociations"]) == 1
+    policies = cluster.list_associated_access_policies(clusterName="eks-lab-test", principalArn=ROLE)["associatedAccessPolicies"]
+    assert {p["policyArn"].rsplit("/", 1)[1]: p["accessScope"]["type"] for p in policies} == {
+        "AmazonEKSViewPolicy": "cluster", "AmazonEKSEditPolicy": "namespace"}
+    assert run(playbook) == 0
+
+
+def test_check_mode_reports_and_writes_nothing(playbook, cluster):
+    assert run(playbook, "--check", "-e", "test_addon_version=v1.38.0-eksbuild.1") == 1
+    addon = cluster.describe_addon(clusterName="eks-lab-test", addonName="aws-ebs-csi-driver")["addon"]
+    assert addon["addonVersion"] == "v1.37.0-eksbuild.1"
+
+
+def test_drift_is_repaired(playbook, cluster):
+    cluster.disassociate_access_policy(clusterName="eks-lab-test", principalArn=ROLE,
+                                       policyArn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy")
+    cluster.update_addon(clusterName="eks-lab-test", addonName="aws-ebs-csi-driver", configurationValues="{}")
+    assert run(playbook) == 2
+    assert run(playbook) == 0
+
+
+def test_delete_then_nothing_left(playbook, cluster):
+    assert run(playbook, "-e", "test_state=absent") == 3
+    assert cluster.list_addons(clusterName="eks-lab-test")["addons"] == []
+    assert cluster.list_access_entries(clusterName="eks-lab-test")["accessEntries"] == []
+    assert cluster.list_pod_identity_associations(clusterName="eks-lab-test")["associations"] == []
+    assert run(playbook, "-e", "test_state=absent") == 0
