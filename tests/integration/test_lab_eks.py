@@ -23,7 +23,10 @@ def cluster(lab_aws):
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.99.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
     eks.create_cluster(name="eks-lab-test", roleArn=ROLE, resourcesVpcConfig={"subnetIds": subnets})
     yield eks
-    eks.delete_cluster(name="eks-lab-test")
+    eks.delete_cluster(name="eks-lab-test")  # the emulator is shared with the other integration tests
+    for subnet in subnets:
+        ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc)
 
 
 def run(playbook, *extra):
