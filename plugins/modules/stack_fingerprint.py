@@ -284,6 +284,7 @@ def main():
     if tags.get(TAG):
         recorded = {"fingerprint": tags[TAG], "time": int(tags.get(TAG_AT, "0") or 0)}
     age = int(time.time()) - recorded.get("time", 0)
+    in_sync = False
     if security is None:
         reason = "stack %s has no security VPC yet" % p["stack"]
     elif not recorded:
@@ -293,8 +294,8 @@ def main():
     elif p["max_age"] and age >= p["max_age"]:
         reason = "the last converge of stack %s is %d s old, max_age is %d s" % (p["stack"], age, p["max_age"])
     else:
+        in_sync = True
         reason = "stack %s is as the converge %d s ago left it" % (p["stack"], age)
-    in_sync = reason.startswith("stack %s is as" % p["stack"])
     result = dict(fingerprint=fingerprint, recorded=recorded, in_sync=in_sync, reason=reason,
                   resources=dict((kind, len(items)) for kind, items in state.items()))
 
