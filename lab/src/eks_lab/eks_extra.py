@@ -47,7 +47,8 @@ def _cluster(request, full_url: str) -> tuple[dict, dict, list[str]]:
     # keyed by the cluster's creation too: after a moto reset, a new cluster of the same name starts empty
     key = (account, region, name, str(getattr(cluster, "creation_date", "")))
     state = _STATE.setdefault(key, {"addons": {}, "entries": {}, "pods": {}})
-    return {"name": name, "arn": cluster.arn, "account": account, "region": region}, state, parts[2:]
+    return ({"name": name, "arn": cluster.arn, "account": account, "region": region, "moto": cluster},
+            state, parts[2:])
 
 
 def _arn(cluster: dict, kind: str, *parts: str) -> str:
@@ -212,15 +213,177 @@ def _pods(request, full_url, method, cluster, state, rest):
     return {"association": assoc}
 
 
+_AUTH_ORDER = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"]
+
+
+def _new_update(state, type_, params) -> dict:
+    """An update is InProgress until it is first described, as on AWS where it takes minutes; while
+    one is InProgress the cluster refuses the next (ResourceInUseException), so a module must wait."""
+    if any(u["status"] == "InProgress" for u in state.setdefault("updates", {}).values()):
+        raise _Error(409, "ResourceInUseException", "Cluster has update in progress")
+    update = {"id": str(uuid.uuid4()), "status": "InProgress", "type": type_, "createdAt": _now(), "errors": [],
+              "params": [{"type": k, "value": v} for k, v in params]}
+    state["updates"][update["id"]] = update
+    return {"update": update}
+
+
+def _config(request, full_url, method, cluster, state, rest):
+    """UpdateClusterConfig (moto's replaces the whole VPC config and answers a cluster, not an update),
+    AssociateEncryptionConfig, UpdateClusterVersion and DescribeUpdate/ListUpdates."""
+    moto = cluster["moto"]
+    body = _body(request) if method == "POST" else {}
+    kind = rest[0]
+    if kind == "update-config":
+        if "accessConfig" in body:
+            have = (getattr(moto, "access_config", None) or {}).get("authenticationMode", "CONFIG_MAP")
+            want = body["accessConfig"].get("authenticationMode", have)
+            if _AUTH_ORDER.index(want) < _AUTH_ORDER.index(have):
+                raise _Error(400, "InvalidParameterException",
+                             "Unsupported authentication mode update from %s to %s" % (have, want))
+            answer = _new_update(state, "AccessConfigUpdate", [("AuthenticationMode", want)])
+            moto.access_config = {"authenticationMode": want}
+            return answer
+        if "logging" in body:
+            answer = _new_update(state, "LoggingUpdate", [("ClusterLogging", json.dumps(body["logging"]))])
+            moto.logging = body["logging"]
+            return answer
+        vpc = body.get("resourcesVpcConfig") or {}
+        if not vpc:
+            raise _Error(400, "InvalidParameterException", "No changes needed for the logging config provided")
+        answer = _new_update(state, "EndpointAccessUpdate", [(k, json.dumps(v)) for k, v in sorted(vpc.items())])
+        moto.resources_vpc_config.update(vpc)
+        return answer
+    if kind == "encryption-config":
+        if moto.encryption_config:
+            raise _Error(400, "InvalidRequestException", "Encryption is already enabled on the cluster")
+        answer = _new_update(state, "AssociateEncryptionConfig", [("EncryptionConfig", json.dumps(body["encryptionConfig"]))])
+        moto.encryption_config = body["encryptionConfig"]
+        return answer
+    updates = state.setdefault("updates", {})
+    if len(rest) > 1:  # DescribeUpdate
+        if rest[1] not in updates:
+            raise _Error(404, "ResourceNotFoundException", "No update found for ID: %s" % rest[1])
+        update = dict(updates[rest[1]])
+        updates[rest[1]]["status"] = "Successful"
+        return {"update": update}
+    if method == "GET":
+        return {"updateIds": sorted(updates)}
+    have, want = [tuple(int(x) for x in v.split(".")) for v in (moto.version, body["version"])]
+    if want != (have[0], have[1] + 1):
+        raise _Error(400, "InvalidParameterException",
+                     "Unsupported Kubernetes minor version update from %s to %s" % (moto.version, body["version"]))
+    answer = _new_update(state, "VersionUpdate", [("Version", body["version"]), ("PlatformVersion", "eks.1")])
+    moto.version = body["version"]
+    return answer
+
+
+def _create_cluster(original):
+    """CreateCluster as AWS answers it: the access config kept, the endpoint public unless told
+    otherwise, the VPC read from the subnets, and EKS's own cluster security group created (all
+    traffic from itself), which DeleteCluster removes again."""
+
+    def handler(request, full_url, headers):
+        if request.method != "POST":
+            return original(request, full_url, headers)
+        status, head, text = original(request, full_url, headers)
+        if status != 200:
+            return status, head, text
+        from moto.ec2.models import ec2_backends
+        from moto.eks.models import eks_backends
+
+        body = _body(request)
+        answer = json.loads(text)
+        arn = answer["cluster"]["arn"]
+        account, region = arn.split(":")[4], arn.split(":")[3]
+        with _LOCK:
+            moto = eks_backends[account][region].clusters[body["name"]]
+            moto.access_config = {"authenticationMode": (body.get("accessConfig") or {}).get("authenticationMode", "CONFIG_MAP")}
+            vpc = moto.resources_vpc_config
+            vpc.setdefault("endpointPublicAccess", True)
+            vpc.setdefault("endpointPrivateAccess", False)
+            vpc.setdefault("publicAccessCidrs", ["0.0.0.0/0"])
+            vpc.setdefault("securityGroupIds", [])
+            ec2 = ec2_backends[account][region]
+            try:
+                subnets = ec2.describe_subnets(subnet_ids=vpc.get("subnetIds") or [])
+            except Exception:  # pylint: disable=broad-except - moto accepts unknown subnets; so does the lab
+                subnets = []
+            if subnets:
+                vpc["vpcId"] = subnets[0].vpc_id
+                group = ec2.create_security_group(
+                    "eks-cluster-sg-%s-%s" % (body["name"], uuid.uuid4().hex[:8]),
+                    "EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, "
+                    "as well as any managed workloads.", vpc_id=subnets[0].vpc_id,
+                    tags={"aws:eks:cluster-name": body["name"], "kubernetes.io/cluster/" + body["name"]: "owned"})
+                ec2.authorize_security_group_ingress(group.id, "-1", None, None, [], source_groups=[{"GroupId": group.id}])
+                vpc["clusterSecurityGroupId"] = group.id
+            answer["cluster"]["resourcesVpcConfig"] = vpc
+            answer["cluster"]["accessConfig"] = moto.access_config
+        return status, head, json.dumps(answer, default=str)
+
+    return handler
+
+
+def _delete_cluster(original):
+    def handler(request, full_url, headers):
+        if request.method != "DELETE":
+            return original(request, full_url, headers)
+        status, head, text = original(request, full_url, headers)
+        if status == 200:
+            from moto.ec2.models import ec2_backends
+
+            cluster = json.loads(text)["cluster"]
+            arn = cluster["arn"]
+            group = (cluster.get("resourcesVpcConfig") or {}).get("clusterSecurityGroupId")
+            if group:
+                ec2_backends[arn.split(":")[4]][arn.split(":")[3]].delete_security_group(group_id=group)
+        return status, head, text
+
+    return handler
+
+
+def _create_nodegroup(original):
+    """CreateNodegroup as AWS answers it: the update config always reported (moto omits it), no remote
+    access unless asked for (moto invents an SSH key), and the cluster's Kubernetes version by default."""
+
+    def handler(request, full_url, headers):
+        status, head, text = original(request, full_url, headers)
+        if request.method == "POST" and status == 200:
+            from moto.eks.models import eks_backends
+
+            answer = json.loads(text)
+            arn = answer["nodegroup"]["nodegroupArn"]
+            with _LOCK:
+                cluster = eks_backends[arn.split(":")[4]][arn.split(":")[3]].clusters[answer["nodegroup"]["clusterName"]]
+                group = cluster.nodegroups[answer["nodegroup"]["nodegroupName"]]
+                body = _body(request)
+                group.update_config = body.get("updateConfig") or {"maxUnavailable": 1}
+                group.remote_access = body.get("remoteAccess")
+                group.version = body.get("version") or cluster.version
+                answer["nodegroup"].update(updateConfig=group.update_config, version=group.version)
+                if not group.remote_access:
+                    answer["nodegroup"].pop("remoteAccess", None)
+            return status, head, json.dumps(answer, default=str)
+        return status, head, text
+
+    return handler
+
+
 def _tags(original):
-    """Tag add-ons here; everything else (clusters, node groups) as moto does."""
+    """Tag add-ons and node groups here; clusters as moto does."""
 
     def handler(request, full_url, headers):
         arn = unquote(urlparse(full_url).path.split("/tags/", 1)[1])
-        if ":addon/" not in arn:
+        if ":addon/" not in arn and ":nodegroup/" not in arn:
             return original(request, full_url, headers)
         with _LOCK:
-            addon = [a for s in _STATE.values() for a in s["addons"].values() if a["addonArn"] == arn]
+            if ":nodegroup/" in arn:  # moto tags clusters only: its node groups keep their tags here
+                from moto.eks.models import eks_backends
+
+                backend = eks_backends[arn.split(":")[4]][arn.split(":")[3]]
+                addon = [{"tags": g.tags} for c in backend.clusters.values() for g in c.nodegroups.values() if g.arn == arn]
+            else:
+                addon = [a for s in _STATE.values() for a in s["addons"].values() if a["addonArn"] == arn]
             if not addon:
                 return _error(_Error(404, "ResourceNotFoundException", "Resource not found: %s" % arn))
             if request.method == "POST":
@@ -240,12 +403,14 @@ def _error(err: _Error):
         {"message": err.message})
 
 
-def _handler(kind):
+def _handler(kind, whole_path=False):
+    """kind(request, url, method, cluster, state, rest): rest is the path after .../clusters/<name>/<kind>
+    (after .../clusters/<name> with whole_path)."""
     def handler(request, full_url, headers):
         try:
             with _LOCK:
                 cluster, state, rest = _cluster(request, full_url)
-                body = kind(request, full_url, request.method, cluster, state, rest[1:])
+                body = kind(request, full_url, request.method, cluster, state, rest if whole_path else rest[1:])
         except _Error as err:
             return _error(err)
         return 200, {"Content-Type": "application/json"}, json.dumps(body, default=str)
@@ -262,5 +427,14 @@ def apply() -> None:
     for kind, handler in (("addons", _addons), ("access-entries", _entries), ("pod-identity-associations", _pods)):
         urls.url_paths[cluster + kind + "$"] = _handler(handler)
         urls.url_paths[cluster + kind + "/(?P<rest>.+)$"] = _handler(handler)
+    for kind in ("update-config", "encryption-config/associate", "updates"):
+        urls.url_paths[cluster + kind + "$"] = _handler(_config, whole_path=True)
+    urls.url_paths[cluster + "updates/(?P<rest>[^/]+)$"] = _handler(_config, whole_path=True)
+    key = r"{0}/clusters$"
+    urls.url_paths[key] = _create_cluster(urls.url_paths[key])
+    key = r"{0}/clusters/(?P<name>[^/]+)$"
+    urls.url_paths[key] = _delete_cluster(urls.url_paths[key])
+    key = r"{0}/clusters/(?P<name>[^/]+)/node-groups$"
+    urls.url_paths[key] = _create_nodegroup(urls.url_paths[key])
     key = r"{0}/tags/(?P<resourceArn>.+)$"
     urls.url_paths[key] = _tags(urls.url_paths[key])

@@ -192,6 +192,17 @@ def _apply_patches() -> None:
 
     BaseResponse.call_action = call_action
 
+    # Gap 10: ScheduleKeyDeletion given a key ARN (as amazon.aws.kms_key gives it) fails with a
+    # KeyError, an HTTP 500: AWS takes a key ID or ARN there, as moto does elsewhere.
+    from moto.kms.models import KmsBackend
+
+    orig_schedule = KmsBackend.schedule_key_deletion
+
+    def schedule_key_deletion(self, key_id, pending_window_in_days):  # noqa: ANN001
+        return orig_schedule(self, self.get_key_id(key_id), pending_window_in_days)
+
+    KmsBackend.schedule_key_deletion = schedule_key_deletion
+
 
 class CallCounter:
     """WSGI middleware counting AWS API requests (not the lab's own endpoints)."""

@@ -1,0 +1,129 @@
+"""The eks role in provision.yml, on the lab emulator (moto's clusters and node groups, and the lab's
+backend for access config, updates, encryption, add-ons, access entries and Pod Identity): the cluster
+as built, a rerun that changes nothing, check mode, an upgrade two minors ahead refused, drift
+repaired, teardown in dependency order. Its own stack, two AZs; tests run in file order."""
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from labrun import PORT
+
+STACK = "ekslab"
+REGION = "us-east-1"
+CLUSTER = f"{STACK}-{REGION}"
+ARGS = ("-e", f"eks_platform_stack={STACK}", "-e", "eks_platform_az_count=2", "-e", "eks_platform_eks_enabled=true")
+ALL_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+
+def client(service):
+    return boto3.client(service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{PORT}",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def changed(run):
+    assert run.rc == 0, run.out[-3000:]
+    return run.recap["localhost"]["changed"]
+
+
+@pytest.fixture(scope="module")
+def built(playbook, lab_aws):
+    run = playbook("provision.yml", *ARGS)
+    assert run.rc == 0, run.out[-3000:]
+    return client("eks").describe_cluster(name=CLUSTER)["cluster"]
+
+
+def test_the_cluster_is_private_logged_encrypted_and_in_the_app_subnets(built):
+    ec2, eks = client("ec2"), client("eks")
+    vpc = built["resourcesVpcConfig"]
+    assert vpc["endpointPublicAccess"] is False and vpc["endpointPrivateAccess"] is True
+    assert built["logging"]["clusterLogging"][0] == {"types": ALL_LOGS, "enabled": True}
+    assert built["encryptionConfig"][0]["resources"] == ["secrets"]
+    assert ":alias/" not in built["encryptionConfig"][0]["provider"]["keyArn"]
+    key = client("kms").describe_key(KeyId=built["encryptionConfig"][0]["provider"]["keyArn"])["KeyMetadata"]["KeyId"]
+    assert client("kms").get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is True
+    assert built["accessConfig"]["authenticationMode"] == "API"
+    subnets = ec2.describe_subnets(SubnetIds=vpc["subnetIds"])["Subnets"]
+    tags = [{t["Key"]: t["Value"] for t in s["Tags"]} for s in subnets]
+    assert len({s["AvailabilityZone"] for s in subnets}) == 2
+    assert all(t["devsecops:vpc"] == "app" and t["devsecops:tier"] == "private" for t in tags)
+    # our control-plane group: the API from the jump host and the nodes only
+    group = ec2.describe_security_groups(GroupIds=vpc["securityGroupIds"])["SecurityGroups"][0]
+    sources = {p["GroupId"] for r in group["IpPermissions"] for p in r["UserIdGroupPairs"]}
+    names = {g["GroupId"]: g["GroupName"] for g in ec2.describe_security_groups(GroupIds=list(sources))["SecurityGroups"]}
+    assert sorted(names.values()) == [f"{STACK}-eks-nodes", f"{STACK}-jump-host"]
+    assert all(r["IpRanges"] == [] for r in group["IpPermissions"])
+    logs = client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/eks/{CLUSTER}/cluster")["logGroups"]
+    assert logs[0]["retentionInDays"] == 90
+
+
+def test_nodes_require_imdsv2_have_no_ssh_key_and_span_the_azs(built):
+    eks, ec2 = client("eks"), client("ec2")
+    group = eks.describe_nodegroup(clusterName=CLUSTER, nodegroupName="nodes")["nodegroup"]
+    assert sorted(group["subnets"]) == sorted(built["resourcesVpcConfig"]["subnetIds"])
+    assert "remoteAccess" not in group
+    assert group["tags"]["k8s.io/cluster-autoscaler/enabled"] == "true"
+    data = ec2.describe_launch_template_versions(LaunchTemplateId=group["launchTemplate"]["id"],
+                                                 Versions=[group["launchTemplate"]["version"]])
+    data = data["LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    assert data["MetadataOptions"]["HttpTokens"] == "required" and data["MetadataOptions"]["HttpPutResponseHopLimit"] == 1
+    assert "KeyName" not in data
+    root = data["BlockDeviceMappings"][0]["Ebs"]
+    assert root["Encrypted"] is True and root["VolumeType"] == "gp3"
+    role = client("iam").list_attached_role_policies(RoleName=f"{CLUSTER}-eks-nodes")["AttachedPolicies"]
+    assert sorted(p["PolicyName"] for p in role) == ["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy",
+                                                      "AmazonEKS_CNI_Policy"]
+
+
+def test_add_ons_that_call_aws_have_their_own_pod_identity_role(built):
+    eks = client("eks")
+    assert sorted(eks.list_addons(clusterName=CLUSTER)["addons"]) == sorted([
+        "amazon-cloudwatch-observability", "aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"])
+    roles = {a["serviceAccount"]: eks.describe_pod_identity_association(
+        clusterName=CLUSTER, associationId=a["associationId"])["association"]["roleArn"]
+        for a in eks.list_pod_identity_associations(clusterName=CLUSTER)["associations"]}
+    assert roles == {"ebs-csi-controller-sa": f"arn:aws:iam::123456789012:role/{CLUSTER}-aws-ebs-csi-driver",
+                     "cloudwatch-agent": f"arn:aws:iam::123456789012:role/{CLUSTER}-amazon-cloudwatch-observability"}
+    jump = f"arn:aws:iam::123456789012:role/{CLUSTER}-jump-host"
+    assert eks.list_access_entries(clusterName=CLUSTER)["accessEntries"] == [jump]
+
+
+def test_a_rerun_changes_nothing_and_check_mode_writes_nothing(playbook, built):
+    assert changed(playbook("provision.yml", *ARGS, "--tags", "eks")) == 0
+    check = playbook("provision.yml", *ARGS, "--tags", "eks", "--check", "--diff", "-e", "eks_kubernetes_version=1.32")
+    assert changed(check) == 1 and "+    version: '1.32'" in check.out
+    assert client("eks").describe_cluster(name=CLUSTER)["cluster"]["version"] == built["version"]
+
+
+def test_an_upgrade_two_minors_ahead_is_refused_before_any_change(playbook, lab_aws, built):
+    before = lab_aws.call_count(PORT)
+    run = playbook("provision.yml", *ARGS, "--tags", "eks", "-e", "eks_kubernetes_version=1.33")
+    assert run.rc != 0 and "version: 1.33 cannot follow 1.31" in run.out, run.out[-2000:]
+    assert client("eks").describe_cluster(name=CLUSTER)["cluster"]["version"] == "1.31"
+    assert lab_aws.call_count(PORT) - before < 40
+
+
+def test_drift_is_repaired_one_update_at_a_time(playbook, built):
+    eks = client("eks")
+    update = eks.update_cluster_config(name=CLUSTER, resourcesVpcConfig={"endpointPublicAccess": True})["update"]
+    eks.describe_update(name=CLUSTER, updateId=update["id"])
+    update = eks.update_cluster_config(name=CLUSTER, logging={"clusterLogging": [{"types": ["audit"], "enabled": False}]})["update"]
+    eks.describe_update(name=CLUSTER, updateId=update["id"])
+    # the lab refuses an update while another is in progress, as EKS does: the module must wait for each
+    assert changed(playbook("provision.yml", *ARGS, "--tags", "eks", "-e", "eks_kubernetes_version=1.32")) == 1
+    cluster = eks.describe_cluster(name=CLUSTER)["cluster"]
+    assert cluster["resourcesVpcConfig"]["endpointPublicAccess"] is False
+    assert cluster["logging"]["clusterLogging"][0] == {"types": ALL_LOGS, "enabled": True}
+    assert cluster["version"] == "1.32"
+
+
+def test_teardown_removes_the_cluster_in_order_and_is_idempotent(playbook, built):
+    eks = client("eks")
+    assert changed(playbook("teardown.yml", "-e", f"teardown_confirm={STACK}", *ARGS)) > 0
+    assert CLUSTER not in eks.list_clusters()["clusters"]
+    assert client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/eks/{CLUSTER}")["logGroups"] == []
+    roles = [r["RoleName"] for r in client("iam").list_roles()["Roles"] if r["RoleName"].startswith(CLUSTER)]
+    assert roles == []
+    key = built["encryptionConfig"][0]["provider"]["keyArn"]
+    assert client("kms").describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    assert changed(playbook("teardown.yml", "-e", f"teardown_confirm={STACK}", *ARGS)) == 0
