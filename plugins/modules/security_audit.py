@@ -34,6 +34,17 @@ description:
   - C(client_vpn) - every Client VPN endpoint in the security VPC has split tunnel on, logs
     connections, and authorizes only the security VPC's private (bastion) subnets. Skipped with
     O(client_vpn=false), where the Client VPN API does not exist.
+  - With O(eks_clusters), each EKS cluster of the stack -
+    C(eks_endpoint) the API endpoint is not public;
+    C(eks_secrets_encryption) Kubernetes secrets are envelope-encrypted with KMS;
+    C(eks_logging) all five control-plane log types are on;
+    C(eks_placement) the cluster and its node groups are only in the App VPC's private subnets;
+    C(eks_node_imdsv2) every node group runs on a launch template (version) that requires IMDSv2 with a hop limit
+    of 1 (without a launch template, EKS's default allows IMDSv1 and two hops);
+    C(eks_node_ssh) no node group has a remote-access SSH key;
+    C(eks_security_groups) every rule of the cluster's groups is accounted for - EKS's cluster group admits only
+    itself, and the control-plane group (C(devsecops:role=eks-control-plane)) admits TCP 443 only from the jump
+    host and node groups and sends only to the node group.
   - The module never changes anything. Each finding names the offending resource.
 author:
   - DevSecOps Platform Team (@devsecops)
@@ -57,6 +68,11 @@ options:
         exist (the local emulator); on AWS an error reading them fails the audit.
     type: bool
     default: true
+  eks_clusters:
+    description: Names of the stack's EKS clusters to audit (the C(eks_*) checks run only with some).
+    type: list
+    elements: str
+    default: []
   fail_on_findings:
     description: Fail (naming every offending resource) when any check finds a violation.
     type: bool
@@ -111,8 +127,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import TRANSIENT_ERROR_CODES, paginate
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES as EKS_TRANSIENT
 
 CHECKS = ("ssh_sources", "app_egress", "security_egress", "igw_placement", "flow_logs", "bastion_per_az", "imdsv2", "client_vpn")
+EKS_CHECKS = ("eks_endpoint", "eks_secrets_encryption", "eks_logging", "eks_placement", "eks_node_imdsv2", "eks_node_ssh",
+              "eks_security_groups")
+EKS_LOG_TYPES = {"api", "audit", "authenticator", "controllerManager", "scheduler"}
 LIVE = ["pending", "running", "stopping", "stopped"]
 
 
@@ -158,6 +178,79 @@ def check_ssh(sgs, vpn_net):
                     continue
                 findings.append((sg["GroupId"], "%s allows TCP 22 from security group %s, not %s" % (
                     label, source, "a %s group" % allowed_role if allowed_role else "on the SSH path")))
+    return findings
+
+
+def _rules(perms):
+    """Each (protocol, from, to, source) of a group's permissions."""
+    for perm in perms:
+        span = (perm.get("IpProtocol"), perm.get("FromPort"), perm.get("ToPort"))
+        for rng in perm.get("IpRanges", []):
+            yield span + (rng["CidrIp"],)
+        for rng in perm.get("Ipv6Ranges", []):
+            yield span + (rng["CidrIpv6"],)
+        for pl in perm.get("PrefixListIds", []):
+            yield span + (pl["PrefixListId"],)
+        for pair in perm.get("UserIdGroupPairs", []):
+            yield span + (pair.get("GroupId"),)
+
+
+def check_eks(cluster, nodegroups, templates, app_private_subnets, sgs):
+    """(check, resource, message) for one cluster. templates: {(template id, version): launch template data};
+    sgs: {group id: group} of the App VPC."""
+    findings = []
+    name = cluster["name"]
+    vpc = cluster.get("resourcesVpcConfig") or {}
+    if vpc.get("endpointPublicAccess", True):
+        findings.append(("eks_endpoint", name, "EKS cluster %s has a public API endpoint (from %s)"
+                         % (name, ", ".join(vpc.get("publicAccessCidrs") or ["0.0.0.0/0"]))))
+    if not any("secrets" in c.get("resources", []) for c in cluster.get("encryptionConfig") or []):
+        findings.append(("eks_secrets_encryption", name, "EKS cluster %s does not encrypt Kubernetes secrets with KMS" % name))
+    on = set(t for setup in (cluster.get("logging") or {}).get("clusterLogging", []) if setup.get("enabled")
+             for t in setup.get("types", []))
+    if EKS_LOG_TYPES - on:
+        findings.append(("eks_logging", name, "EKS cluster %s does not log %s" % (name, ", ".join(sorted(EKS_LOG_TYPES - on)))))
+    stray = sorted(set(vpc.get("subnetIds") or []) - app_private_subnets)
+    if stray:
+        findings.append(("eks_placement", name, "EKS cluster %s is in subnets outside the App VPC's private tier: %s"
+                         % (name, ", ".join(stray))))
+    for group in nodegroups:
+        label = "node group %s of EKS cluster %s" % (group["nodegroupName"], name)
+        stray = sorted(set(group.get("subnets") or []) - app_private_subnets)
+        if stray:
+            findings.append(("eks_placement", group["nodegroupArn"], "%s is in subnets outside the App VPC's private tier: %s"
+                             % (label, ", ".join(stray))))
+        if (group.get("remoteAccess") or {}).get("ec2SshKey"):
+            findings.append(("eks_node_ssh", group["nodegroupArn"], "%s admits SSH with key pair %s"
+                             % (label, group["remoteAccess"]["ec2SshKey"])))
+        template = group.get("launchTemplate") or {}
+        meta = (templates.get((template.get("id"), str(template.get("version")))) or {}).get("MetadataOptions") or {}
+        if not template:
+            findings.append(("eks_node_imdsv2", group["nodegroupArn"], "%s has no launch template: its nodes allow IMDSv1"
+                             % label))
+        elif meta.get("HttpTokens") != "required" or meta.get("HttpPutResponseHopLimit", 1) > 1:
+            findings.append(("eks_node_imdsv2", group["nodegroupArn"], "%s runs launch template %s version %s without "
+                             "IMDSv2 required and a hop limit of 1" % (label, template.get("id"), template.get("version"))))
+    role = dict((gid, _tags(sg).get("devsecops:role")) for gid, sg in sgs.items())
+    own = vpc.get("clusterSecurityGroupId")
+    for gid in [own] + list(vpc.get("securityGroupIds") or []):
+        sg = sgs.get(gid)
+        if not sg:
+            continue
+        label = "%s (%s) of EKS cluster %s" % (gid, sg.get("GroupName"), name)
+        for rule in _rules(sg.get("IpPermissions", [])):
+            if gid == own and rule[3] == gid:
+                continue  # EKS's cluster group admits itself
+            api_from_ours = rule[:3] == ("tcp", 443, 443) and role.get(rule[3]) in ("jump-host", "eks-nodes")
+            if gid != own and role.get(gid) == "eks-control-plane" and api_from_ours:
+                continue
+            findings.append(("eks_security_groups", gid, "%s admits %s %s-%s from %s" % ((label,) + rule)))
+        for rule in _rules(sg.get("IpPermissionsEgress", [])):
+            if gid == own:
+                continue  # EKS's group sends anywhere, as EKS creates it; the nodes' and endpoints' groups limit what answers
+            if role.get(gid) == "eks-control-plane" and role.get(rule[3]) == "eks-nodes":
+                continue
+            findings.append(("eks_security_groups", gid, "%s sends %s %s-%s to %s" % ((label,) + rule)))
     return findings
 
 
@@ -245,6 +338,7 @@ def main():
             vpn_cidr=dict(type="str"),
             az_count=dict(type="int", required=True),
             client_vpn=dict(type="bool", default=True),
+            eks_clusters=dict(type="list", elements="str", default=[]),
             fail_on_findings=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
@@ -331,10 +425,33 @@ def main():
         if len(per_az) != p["az_count"]:
             add("bastion_per_az", [(tiers["security"], "security VPC %s has bastions in %d AZs (%s), expected %d"
                                     % (tiers["security"], len(per_az), ", ".join(sorted(per_az)) or "none", p["az_count"]))])
+        if p["eks_clusters"]:
+            eks = module.client("eks", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=EKS_TRANSIENT))
+            app_private = set(sn["SubnetId"] for sn in paginate(client, "describe_subnets", "Subnets", Filters=[
+                {"Name": "vpc-id", "Values": [tiers["app"]]}, {"Name": "tag:devsecops:tier", "Values": ["private"]}]))
+            app_sgs = dict((sg["GroupId"], sg) for sg in sgs if sg.get("VpcId") == tiers["app"])
+            for name in p["eks_clusters"]:
+                try:
+                    cluster = eks.describe_cluster(name=name, aws_retry=True)["cluster"]
+                except is_boto3_error_code("ResourceNotFoundException"):
+                    add("eks_placement", [(name, "EKS cluster %s does not exist" % name)])
+                    continue
+                groups = [eks.describe_nodegroup(clusterName=name, nodegroupName=g, aws_retry=True)["nodegroup"]
+                          for g in paginate(eks, "list_nodegroups", "nodegroups", clusterName=name)]
+                templates = {}
+                for group in groups:
+                    lt = group.get("launchTemplate") or {}
+                    if lt.get("id"):
+                        versions = client.describe_launch_template_versions(
+                            LaunchTemplateId=lt["id"], Versions=[str(lt.get("version") or "$Default")],
+                            aws_retry=True)["LaunchTemplateVersions"]
+                        templates[(lt["id"], str(lt.get("version")))] = versions[0]["LaunchTemplateData"] if versions else {}
+                findings.extend({"check": c, "resource": r, "message": m}
+                                for c, r, m in check_eks(cluster, groups, templates, app_private, app_sgs))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="Failed to read AWS state")
 
-    run = [c for c in CHECKS if c != "client_vpn" or p["client_vpn"]]
+    run = [c for c in CHECKS if c != "client_vpn" or p["client_vpn"]] + (list(EKS_CHECKS) if p["eks_clusters"] else [])
     checks = dict((c, len([f for f in findings if f["check"] == c])) for c in run)
     result = dict(changed=False, passed=not findings, findings=findings, checks=checks, vpcs=tiers)
     if findings and p["fail_on_findings"]:

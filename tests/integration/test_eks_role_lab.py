@@ -53,6 +53,10 @@ def test_the_cluster_is_private_logged_encrypted_and_in_the_app_subnets(built):
     names = {g["GroupId"]: g["GroupName"] for g in ec2.describe_security_groups(GroupIds=list(sources))["SecurityGroups"]}
     assert sorted(names.values()) == [f"{STACK}-eks-nodes", f"{STACK}-jump-host"]
     assert all(r["IpRanges"] == [] for r in group["IpPermissions"])
+    # a private cluster's nodes reach these AWS APIs through endpoints, with no route out
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc["vpcId"]]}])["VpcEndpoints"]
+    services = {e["ServiceName"].split(f"{REGION}.", 1)[1] for e in endpoints}
+    assert {"eks", "eks-auth", "elasticloadbalancing", "autoscaling", "monitoring", "ecr.api", "sts"} <= services
     logs = client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/eks/{CLUSTER}/cluster")["logGroups"]
     assert logs[0]["retentionInDays"] == 90
 
@@ -71,8 +75,8 @@ def test_nodes_require_imdsv2_have_no_ssh_key_and_span_the_azs(built):
     root = data["BlockDeviceMappings"][0]["Ebs"]
     assert root["Encrypted"] is True and root["VolumeType"] == "gp3"
     role = client("iam").list_attached_role_policies(RoleName=f"{CLUSTER}-eks-nodes")["AttachedPolicies"]
-    assert sorted(p["PolicyName"] for p in role) == ["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy",
-                                                      "AmazonEKS_CNI_Policy"]
+    required = ["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"]
+    assert sorted(p["PolicyName"] for p in role) == required
 
 
 def test_add_ons_that_call_aws_have_their_own_pod_identity_role(built):
@@ -86,6 +90,14 @@ def test_add_ons_that_call_aws_have_their_own_pod_identity_role(built):
                      "cloudwatch-agent": f"arn:aws:iam::123456789012:role/{CLUSTER}-amazon-cloudwatch-observability"}
     jump = f"arn:aws:iam::123456789012:role/{CLUSTER}-jump-host"
     assert eks.list_access_entries(clusterName=CLUSTER)["accessEntries"] == [jump]
+
+
+def test_the_audit_holds_the_eks_invariants(playbook, built):
+    run = playbook("audit.yml", *ARGS)
+    assert run.rc == 0, run.out[-3000:]
+    for check in ("eks_endpoint", "eks_secrets_encryption", "eks_logging", "eks_placement", "eks_node_imdsv2",
+                  "eks_node_ssh", "eks_security_groups"):
+        assert check in run.out
 
 
 def test_a_rerun_changes_nothing_and_check_mode_writes_nothing(playbook, built):
@@ -109,6 +121,17 @@ def test_drift_is_repaired_one_update_at_a_time(playbook, built):
     eks.describe_update(name=CLUSTER, updateId=update["id"])
     update = eks.update_cluster_config(name=CLUSTER, logging={"clusterLogging": [{"types": ["audit"], "enabled": False}]})["update"]
     eks.describe_update(name=CLUSTER, updateId=update["id"])
+    ec2 = client("ec2")
+    plane = built["resourcesVpcConfig"]["securityGroupIds"][0]
+    ec2.authorize_security_group_ingress(GroupId=plane, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    audit = playbook("audit.yml", *ARGS)
+    assert audit.rc != 0
+    assert f"EKS cluster {CLUSTER} has a public API endpoint" in audit.out
+    assert f"EKS cluster {CLUSTER} does not log audit" in audit.out
+    assert f"{plane} ({STACK}-eks-control-plane) of EKS cluster {CLUSTER} admits tcp 443-443 from 0.0.0.0/0" in audit.out
+    ec2.revoke_security_group_ingress(GroupId=plane, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     # the lab refuses an update while another is in progress, as EKS does: the module must wait for each
     assert changed(playbook("provision.yml", *ARGS, "--tags", "eks", "-e", "eks_kubernetes_version=1.32")) == 1
     cluster = eks.describe_cluster(name=CLUSTER)["cluster"]

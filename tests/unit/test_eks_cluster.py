@@ -19,7 +19,7 @@ def stubbed(monkeypatch):
     return stubbed_runner(monkeypatch, mod.main, ARGS)
 
 
-def cluster(version="1.31", public=False, logs=ALL, key=KEY, mode="API", status="ACTIVE", subnets=("subnet-a", "subnet-b")):
+def cluster(version="1.31", public=False, logs=tuple(ALL), key=KEY, mode="API", status="ACTIVE", subnets=("subnet-a", "subnet-b")):
     c = {"name": NAME, "arn": "arn:aws:eks:us-east-1:123456789012:cluster/" + NAME, "version": version, "status": status,
          "roleArn": ROLE, "endpoint": "https://x.eks.amazonaws.com",
          "resourcesVpcConfig": {"subnetIds": list(subnets), "securityGroupIds": ["sg-1"], "vpcId": "vpc-1",
@@ -88,7 +88,7 @@ def test_other_invalid_parameters_fail_at_once(stubbed):
 
 
 def test_an_equal_cluster_is_left_alone(stubbed):
-    assert stubbed(lambda s: describe(s))["changed"] is False
+    assert stubbed(describe)["changed"] is False
 
 
 def test_public_endpoint_and_missing_logs_are_repaired_one_update_at_a_time(stubbed):
@@ -150,7 +150,7 @@ def test_config_map_moves_to_api_in_two_steps_and_never_back(stubbed):
         describe(s)
 
     assert stubbed(script)["changed"] is True
-    result = stubbed(lambda s: describe(s), authentication_mode="API_AND_CONFIG_MAP")
+    result = stubbed(describe, authentication_mode="API_AND_CONFIG_MAP")
     assert result["failed"] is True and result["msg"].startswith("authentication_mode: ")
 
 

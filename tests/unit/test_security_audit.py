@@ -165,3 +165,60 @@ def test_client_vpn_split_tunnel_logging_and_authorization():
         ("cvpn-endpoint-1", "Client VPN endpoint cvpn-endpoint-1 has split tunnel off: all client traffic enters the VPC"),
         ("cvpn-endpoint-1", "Client VPN endpoint cvpn-endpoint-1 does not log connections"),
         ("cvpn-endpoint-1", "Client VPN endpoint cvpn-endpoint-1 authorizes 10.30.0.0/16, which is not a bastion subnet")]
+
+
+# --- EKS invariants: check_eks on the shapes DescribeCluster, DescribeNodegroup and
+# DescribeLaunchTemplateVersions return (moto's EKS lacks several of these fields).
+def _eks_fixture():
+    cluster = {"name": "eksplat-us-east-1", "resourcesVpcConfig": {
+        "subnetIds": ["subnet-a", "subnet-b"], "securityGroupIds": ["sg-cp"], "clusterSecurityGroupId": "sg-eks",
+        "endpointPublicAccess": False, "endpointPrivateAccess": True},
+        "encryptionConfig": [{"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:us-east-1:1:key/k"}}],
+        "logging": {"clusterLogging": [{"types": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+                                        "enabled": True}]}}
+    group = {"nodegroupName": "nodes", "nodegroupArn": "arn:aws:eks:us-east-1:1:nodegroup/c/nodes/1",
+             "subnets": ["subnet-a", "subnet-b"], "launchTemplate": {"id": "lt-1", "version": "3"}}
+    templates = {("lt-1", "3"): {"MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1}}}
+
+    def pair(gid):
+        return {"UserIdGroupPairs": [{"GroupId": gid}], "IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": []}
+
+    sgs = {
+        "sg-eks": {"GroupId": "sg-eks", "GroupName": "eks-cluster-sg", "IpPermissions": [dict(pair("sg-eks"), IpProtocol="-1")],
+                   "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]},
+        "sg-cp": {"GroupId": "sg-cp", "GroupName": "cp", "Tags": [{"Key": "devsecops:role", "Value": "eks-control-plane"}],
+                  "IpPermissions": [dict(pair("sg-jump"), IpProtocol="tcp", FromPort=443, ToPort=443),
+                                    dict(pair("sg-nodes"), IpProtocol="tcp", FromPort=443, ToPort=443)],
+                  "IpPermissionsEgress": [dict(pair("sg-nodes"), IpProtocol="tcp", FromPort=443, ToPort=443)]},
+        "sg-jump": {"GroupId": "sg-jump", "Tags": [{"Key": "devsecops:role", "Value": "jump-host"}]},
+        "sg-nodes": {"GroupId": "sg-nodes", "Tags": [{"Key": "devsecops:role", "Value": "eks-nodes"}]},
+    }
+    return cluster, [group], templates, {"subnet-a", "subnet-b"}, sgs
+
+
+def test_a_private_encrypted_logged_cluster_passes_the_eks_checks():
+    assert security_audit.check_eks(*_eks_fixture()) == []
+
+
+def test_each_eks_violation_is_named():
+    cluster, groups, templates, subnets, sgs = _eks_fixture()
+    cluster["resourcesVpcConfig"].update(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"])
+    cluster["resourcesVpcConfig"]["subnetIds"].append("subnet-public")
+    cluster["encryptionConfig"] = []
+    cluster["logging"]["clusterLogging"][0]["types"] = ["api", "audit"]
+    groups[0]["remoteAccess"] = {"ec2SshKey": "ops"}
+    templates[("lt-1", "3")]["MetadataOptions"]["HttpPutResponseHopLimit"] = 2
+    groups.append({"nodegroupName": "legacy", "nodegroupArn": "arn:legacy", "subnets": ["subnet-a"]})
+    sgs["sg-cp"]["IpPermissions"].append({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                                          "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
+    sgs["sg-eks"]["IpPermissions"].append(dict(IpProtocol="tcp", FromPort=22, ToPort=22, UserIdGroupPairs=[{"GroupId": "sg-jump"}]))
+    found = {(c, r): m for c, r, m in security_audit.check_eks(cluster, groups, templates, subnets, sgs)}
+    assert set(found) == {
+        ("eks_endpoint", "eksplat-us-east-1"), ("eks_secrets_encryption", "eksplat-us-east-1"),
+        ("eks_logging", "eksplat-us-east-1"), ("eks_placement", "eksplat-us-east-1"),
+        ("eks_node_ssh", groups[0]["nodegroupArn"]), ("eks_node_imdsv2", groups[0]["nodegroupArn"]),
+        ("eks_node_imdsv2", "arn:legacy"), ("eks_security_groups", "sg-cp"), ("eks_security_groups", "sg-eks")}
+    assert "controllerManager, scheduler" in found[("eks_logging", "eksplat-us-east-1")]
+    assert "subnet-public" in found[("eks_placement", "eksplat-us-east-1")]
+    assert "0.0.0.0/0" in found[("eks_security_groups", "sg-cp")]
+    assert "sg-jump" in found[("eks_security_groups", "sg-eks")]

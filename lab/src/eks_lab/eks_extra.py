@@ -243,9 +243,15 @@ def _config(request, full_url, method, cluster, state, rest):
             answer = _new_update(state, "AccessConfigUpdate", [("AuthenticationMode", want)])
             moto.access_config = {"authenticationMode": want}
             return answer
-        if "logging" in body:
+        if "logging" in body:  # EKS changes only the types named, the others stay as they are
             answer = _new_update(state, "LoggingUpdate", [("ClusterLogging", json.dumps(body["logging"]))])
-            moto.logging = body["logging"]
+            types = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+            on = set(t for s in (moto.logging or {}).get("clusterLogging", []) if s.get("enabled") for t in s.get("types", []))
+            for setup in body["logging"].get("clusterLogging", []):
+                on = (on | set(setup.get("types", []))) if setup.get("enabled") else (on - set(setup.get("types", [])))
+            moto.logging = {"clusterLogging": [s for s in ({"types": [t for t in types if t in on], "enabled": True},
+                                                           {"types": [t for t in types if t not in on], "enabled": False})
+                                               if s["types"]]}
             return answer
         vpc = body.get("resourcesVpcConfig") or {}
         if not vpc:
@@ -304,9 +310,10 @@ def _create_cluster(original):
             vpc.setdefault("publicAccessCidrs", ["0.0.0.0/0"])
             vpc.setdefault("securityGroupIds", [])
             ec2 = ec2_backends[account][region]
+            # moto's CreateCluster accepts subnets it does not know; so does the lab (no VPC, no cluster group)
             try:
                 subnets = ec2.describe_subnets(subnet_ids=vpc.get("subnetIds") or [])
-            except Exception:  # pylint: disable=broad-except - moto accepts unknown subnets; so does the lab
+            except Exception:  # pylint: disable=broad-except
                 subnets = []
             if subnets:
                 vpc["vpcId"] = subnets[0].vpc_id
