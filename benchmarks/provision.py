@@ -8,7 +8,10 @@ the emulator). Prints numbers; asserts nothing.
 Targets (issue 10, design goals, not tests): no-op rerun <= 30% of the first run, < 20 s,
 <= 60 AWS API calls.
 
-    .venv/bin/python benchmarks/provision.py [--azs 3 2]
+    .venv/bin/python benchmarks/provision.py [--azs 3 2] [--eks]
+
+--eks adds the EKS cluster (eks_platform_eks_enabled=true: the eks role, the private cluster's
+endpoints, and the fingerprint's EKS reads).
 """
 from __future__ import annotations
 
@@ -44,6 +47,7 @@ def play(name: str, *extra: str) -> tuple[float, int, str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--azs", type=int, nargs="+", default=[3, 2])
+    ap.add_argument("--eks", action="store_true", help="with the EKS cluster")
     args = ap.parse_args()
     pki.ensure()
     aws.down(PORT)
@@ -54,12 +58,13 @@ def main() -> None:
         for azs in args.azs:
             aws.reset(PORT)
             az = f"eks_platform_az_count={azs}"
-            first, first_calls, _recap = play("provision.yml", "-e", az)
-            full, full_calls, _recap = play("provision.yml", "-e", az, "-e", "eks_platform_provision_full_run=true")
-            rerun, rerun_calls, recap = play("provision.yml", "-e", az)
+            eks = ("-e", f"eks_platform_eks_enabled={str(args.eks).lower()}")
+            first, first_calls, _recap = play("provision.yml", "-e", az, *eks)
+            full, full_calls, _recap = play("provision.yml", "-e", az, *eks, "-e", "eks_platform_provision_full_run=true")
+            rerun, rerun_calls, recap = play("provision.yml", "-e", az, *eks)
             print(f"{azs:>4} {first:>12.1f} {first_calls:>6} {rerun:>8.1f} {rerun_calls:>6} {rerun / first:>11.0%} "
                   f"{full:>14.1f} {full_calls:>6}  {' '.join(recap.split()[2:4])}", flush=True)
-            play("teardown.yml", "-e", az, "-e", "teardown_confirm=eksplat-lab")  # clean slate for the next size
+            play("teardown.yml", "-e", az, *eks, "-e", "teardown_confirm=eksplat-lab")  # clean slate for the next size
     finally:
         aws.down(PORT)
     print(f"targets: no-op rerun <= 30% of the first run, < 20 s, <= 60 API calls (on {os.cpu_count()} cores)")

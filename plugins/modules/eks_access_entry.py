@@ -17,7 +17,8 @@ description:
     policies given, each with its scope (the whole cluster or some namespaces). Policies not listed are
     disassociated, so the entry grants what the task says and nothing more.
   - An entry's type cannot change; the module fails naming O(type) instead of replacing the entry silently.
-  - Throttling and EKS server errors are retried. Check mode and diff mode are supported.
+  - Throttling and EKS server errors are retried, and for up to two minutes the C(InvalidParameterException) EKS
+    answers while an IAM role created moments ago has not propagated. Check mode and diff mode are supported.
   - No module for access entries exists in amazon.aws or community.aws.
 author:
   - DevSecOps Platform Team (@devsecops)
@@ -116,7 +117,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import paginate
-from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES, call_while_iam_propagates
 
 PRINCIPAL = re.compile(r"^arn:(aws[a-z-]*):iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 
@@ -176,7 +177,8 @@ class AccessEntry(object):
         if self.module.check_mode:
             return
         try:
-            getattr(self.client, call)(aws_retry=True, **dict(self.key, **kwargs))
+            # a principal created moments ago is "invalid" until IAM has propagated it
+            call_while_iam_propagates(getattr(self.client, call), **dict(self.key, **kwargs))
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self.fail(e, "Failed to %s" % call.replace("_", " "))
 

@@ -21,7 +21,8 @@ description:
     their ARNs.
   - Waits with botocore's C(addon_active) and C(addon_deleted) waiters. A request refused because the add-on is
     busy (C(ResourceInUseException)) is retried, like throttling and server errors.
-  - Check mode and diff mode are supported.
+  - Throttling and EKS server errors are retried, and for up to two minutes the C(InvalidParameterException) EKS
+    answers while an IAM role created moments ago has not propagated. Check mode and diff mode are supported.
   - No module for add-ons exists in amazon.aws or community.aws.
 author:
   - DevSecOps Platform Team (@devsecops)
@@ -145,7 +146,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import paginate
-from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES, call_while_iam_propagates, sync_tags
 
 # and an add-on busy with a previous change
 TRANSIENT = TRANSIENT_ERROR_CODES + ["ResourceInUseException"]
@@ -253,7 +254,7 @@ class Addon(object):
         if want["tags"]:
             kwargs["tags"] = want["tags"]
         try:
-            self.client.create_addon(aws_retry=True, **kwargs)
+            call_while_iam_propagates(self.client.create_addon, **kwargs)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self.fail(e, "Failed to create")
         if self.p["wait"]:
@@ -273,8 +274,8 @@ class Addon(object):
             self.changed = True
             if not self.module.check_mode:
                 try:
-                    self.client.update_addon(clusterName=self.p["cluster_name"], addonName=self.p["name"],
-                                             resolveConflicts=self.p["resolve_conflicts"], aws_retry=True, **kwargs)
+                    call_while_iam_propagates(self.client.update_addon, clusterName=self.p["cluster_name"],
+                                              addonName=self.p["name"], resolveConflicts=self.p["resolve_conflicts"], **kwargs)
                 except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
                     self.fail(e, "Failed to update")
                 if self.p["wait"]:
@@ -282,20 +283,7 @@ class Addon(object):
         self.sync_tags(have, want)
 
     def sync_tags(self, have, want):
-        add = dict((k, v) for k, v in want["tags"].items() if have["tags"].get(k) != v)
-        remove = [k for k in have["tags"] if k not in want["tags"]]
-        if not (add or remove):
-            return
-        self.changed = True
-        if self.module.check_mode:
-            return
-        try:
-            if remove:
-                self.client.untag_resource(resourceArn=have["arn"], tagKeys=remove, aws_retry=True)
-            if add:
-                self.client.tag_resource(resourceArn=have["arn"], tags=add, aws_retry=True)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.fail(e, "Failed to tag")
+        self.changed |= sync_tags(self.module, self.client, have["arn"], have["tags"], want["tags"])
 
     def delete(self):
         self.changed = True

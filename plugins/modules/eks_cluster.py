@@ -24,7 +24,7 @@ description:
     C(CONFIG_MAP).
   - A cluster that still has node groups is not deleted; the task fails naming them.
   - Retries throttling, EKS's server errors, a cluster busy with another update (C(ResourceInUseException)) and, on
-    creation, the C(InvalidParameterException) EKS returns while a new IAM role or KMS key has not propagated.
+    creation, the C(InvalidParameterException) EKS returns while a new IAM role has not propagated.
   - Check mode and diff mode are supported.
 author:
   - DevSecOps Platform Team (@devsecops)
@@ -162,8 +162,8 @@ cluster:
     tags: {}
 """
 
+import functools
 import re
-import time
 
 try:
     import botocore
@@ -175,15 +175,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import paginate
-from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import (
+    TRANSIENT_ERROR_CODES, call_while_iam_propagates, sync_tags, wait_for_update)
 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 AUTH_ORDER = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"]
 # a cluster busy with another update refuses the next one
 TRANSIENT = TRANSIENT_ERROR_CODES + ["ResourceInUseException"]
-# CreateCluster right after the role or key was created: "Role with arn: ... could not be assumed because it
-# does not exist or the trusted entity is not correct", or the key is not yet usable.
-PROPAGATION = re.compile(r"could not be assumed|does not exist|KMS|kms", re.IGNORECASE)
 
 
 def _minor(version):
@@ -310,20 +308,11 @@ class Cluster(object):
             kwargs["kubernetesNetworkConfig"] = {"serviceIpv4Cidr": p["service_ipv4_cidr"]}
         if want["tags"]:
             kwargs["tags"] = want["tags"]
-        deadline = time.time() + min(p["wait_timeout"], 300)
-        delay = 5
-        while True:
-            try:
-                self.client.create_cluster(aws_retry=True, **kwargs)
-                break
-            except is_boto3_error_code("InvalidParameterException") as e:
-                # a role or key created moments ago: IAM and KMS are eventually consistent
-                if not PROPAGATION.search(str(e)) or time.time() > deadline:
-                    self.fail(e, "Failed to create")
-                time.sleep(delay)
-                delay = min(delay * 2, 30)
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-                self.fail(e, "Failed to create")
+        try:
+            # a role or key created moments ago: IAM is eventually consistent
+            call_while_iam_propagates(self.client.create_cluster, timeout=min(p["wait_timeout"], 300), **kwargs)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.fail(e, "Failed to create")
         if p["wait"]:
             self.wait_waiter("cluster_active")
 
@@ -336,25 +325,9 @@ class Cluster(object):
             self.module.fail_json_aws(e, msg="Timed out or failed waiting for cluster %s (%s)" % (self.p["name"], waiter))
 
     def wait_update(self, update):
-        """Poll DescribeUpdate until the update is done; fail with EKS's errors if it failed."""
-        if not self.p["wait"]:
-            return
-        deadline = time.time() + self.p["wait_timeout"]
-        delay = 2  # most updates take minutes, some seconds: poll soon, then every 15 s
-        while update.get("status") == "InProgress":
-            if time.time() > deadline:
-                self.module.fail_json(msg="Timed out waiting for update %s (%s) of cluster %s"
-                                      % (update["id"], update.get("type"), self.p["name"]))
-            time.sleep(delay)
-            delay = min(delay * 2, 15)
-            try:
-                update = self.client.describe_update(name=self.p["name"], updateId=update["id"], aws_retry=True)["update"]
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-                self.fail(e, "Failed to read update %s" % update["id"])
-        if update.get("status") != "Successful":
-            self.module.fail_json(msg="Update %s (%s) of cluster %s is %s: %s" % (
-                update["id"], update.get("type"), self.p["name"], update.get("status"),
-                "; ".join("%s %s" % (e.get("errorCode"), e.get("errorMessage")) for e in update.get("errors") or [])))
+        if self.p["wait"]:
+            describe = functools.partial(self.client.describe_update, name=self.p["name"])
+            wait_for_update(self.module, describe, update, self.p["wait_timeout"], "cluster %s" % self.p["name"])
 
     def apply(self, what, call, **kwargs):
         self.changed = True
@@ -388,20 +361,7 @@ class Cluster(object):
         self.sync_tags(have, want)
 
     def sync_tags(self, have, want):
-        add = dict((k, v) for k, v in want["tags"].items() if have["tags"].get(k) != v)
-        remove = [k for k in have["tags"] if k not in want["tags"]]
-        if not (add or remove):
-            return
-        self.changed = True
-        if self.module.check_mode:
-            return
-        try:
-            if remove:
-                self.client.untag_resource(resourceArn=have["arn"], tagKeys=remove, aws_retry=True)
-            if add:
-                self.client.tag_resource(resourceArn=have["arn"], tags=add, aws_retry=True)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.fail(e, "Failed to tag")
+        self.changed |= sync_tags(self.module, self.client, have["arn"], have["tags"], want["tags"])
 
     def delete(self):
         try:

@@ -18,7 +18,8 @@ description:
   - An association is found by its namespace and service account. Its role and session-tag setting are updated in
     place; an association an add-on owns (it has an C(ownerArn)) is refused, naming the add-on - change it through
     the add-on (M(devsecops.eks_platform.eks_addon)).
-  - Throttling and EKS server errors are retried. Check mode and diff mode are supported.
+  - Throttling and EKS server errors are retried, and for up to two minutes the C(InvalidParameterException) EKS
+    answers while an IAM role created moments ago has not propagated. Check mode and diff mode are supported.
   - No module for Pod Identity associations exists in amazon.aws or community.aws.
 author:
   - DevSecOps Platform Team (@devsecops)
@@ -85,7 +86,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import paginate
-from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES, call_while_iam_propagates
 
 
 def snapshot(assoc):
@@ -144,14 +145,15 @@ def main():
                               roleArn=p["role_arn"], disableSessionTags=p["disable_session_tags"])
                 if p["tags"]:
                     kwargs["tags"] = p["tags"]
-                after = snapshot(client.create_pod_identity_association(aws_retry=True, **kwargs)["association"])
+                after = snapshot(call_while_iam_propagates(client.create_pod_identity_association, **kwargs)["association"])
         elif (before["role_arn"], before["disable_session_tags"]) != (p["role_arn"], p["disable_session_tags"]):
             changed = True
             after = dict(before, role_arn=p["role_arn"], disable_session_tags=p["disable_session_tags"])
             if not module.check_mode:
-                after = snapshot(client.update_pod_identity_association(
-                    clusterName=p["cluster_name"], associationId=before["association_id"], roleArn=p["role_arn"],
-                    disableSessionTags=p["disable_session_tags"], aws_retry=True)["association"])
+                after = snapshot(call_while_iam_propagates(
+                    client.update_pod_identity_association, clusterName=p["cluster_name"],
+                    associationId=before["association_id"], roleArn=p["role_arn"],
+                    disableSessionTags=p["disable_session_tags"])["association"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="Failed to change the " + where)
     module.exit_json(changed=changed, association=after, diff={"before": before, "after": after})

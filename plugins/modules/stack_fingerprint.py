@@ -16,7 +16,8 @@ description:
     their DNS attributes, subnets, route tables, internet and NAT gateways, Elastic IPs, peering
     connections, DHCP options, flow logs, security groups, VPC endpoints, live instances, key pairs,
     Client VPN endpoints with their target networks, authorization rules and routes, the IAM roles
-    and instance profiles given, and the log groups given - and hashes it, together with
+    and instance profiles given, the log groups given, and the EKS clusters given with their node
+    groups, add-ons, access entries and Pod Identity associations - and hashes it, together with
     O(inputs_digest) (the caller's digest of every input and of the collection's own code).
   - Fields that change without anyone changing the stack (states, status messages, free address
     counts, attach times, last use, stored bytes) are left out; list order is ignored.
@@ -55,6 +56,14 @@ options:
     default: []
   log_group_prefixes:
     description: Prefixes of the CloudWatch Logs groups the stack owns (retention, KMS key, tags).
+    type: list
+    elements: str
+    default: []
+  eks_clusters:
+    description:
+      - Names of the stack's EKS clusters - each with its node groups, add-ons, access entries with their
+        policies, and Pod Identity associations. A node group's desired size belongs to the Cluster Autoscaler
+        and does not count, nor do health, states or the platform version EKS moves by itself.
     type: list
     elements: str
     default: []
@@ -136,6 +145,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import TRANSIENT_ERROR_CODES, paginate
+from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import TRANSIENT_ERROR_CODES as EKS_TRANSIENT
 
 TAG = "devsecops:converged"
 TAG_AT = "devsecops:converged-at"
@@ -146,6 +156,9 @@ VOLATILE = frozenset((
     "State", "Status", "StatusMessage", "StateReason", "StateTransitionReason", "AvailableIpAddressCount",
     "AttachTime", "DeliverLogsStatus", "DeliverLogsErrorMessage", "FlowLogStatus", "RoleLastUsed",
     "storedBytes", "LastUpdatedTime", "UsageOperationUpdateTime", "ExpirationTime", "FailureCode", "FailureMessage",
+    # EKS: lifecycle and health, times of change, the platform version EKS upgrades by itself, the
+    # autoscaler's desired size
+    "status", "health", "modifiedAt", "associatedAt", "platformVersion", "desiredSize",
 ))
 LIVE_INSTANCES = ["pending", "running", "stopping", "stopped"]
 LIVE_NAT = ["pending", "available"]
@@ -244,6 +257,35 @@ def read_iam(iam, roles, profiles):
     return state
 
 
+def read_eks(eks, names):
+    """Each cluster with its node groups, add-ons, access entries (and their policies) and Pod Identity associations."""
+    clusters = []
+    for name in names:
+        try:
+            cluster = eks.describe_cluster(name=name, aws_retry=True)["cluster"]
+        except is_boto3_error_code("ResourceNotFoundException"):
+            clusters.append({"name": name, "missing": True})
+            continue
+        cluster["nodegroups"] = [
+            eks.describe_nodegroup(clusterName=name, nodegroupName=group, aws_retry=True)["nodegroup"]
+            for group in paginate(eks, "list_nodegroups", "nodegroups", clusterName=name)]
+        cluster["addons"] = [eks.describe_addon(clusterName=name, addonName=addon, aws_retry=True)["addon"]
+                             for addon in paginate(eks, "list_addons", "addons", clusterName=name)]
+        entries = []
+        for principal in paginate(eks, "list_access_entries", "accessEntries", clusterName=name):
+            entry = eks.describe_access_entry(clusterName=name, principalArn=principal, aws_retry=True)["accessEntry"]
+            entry["policies"] = paginate(eks, "list_associated_access_policies", "associatedAccessPolicies",
+                                         clusterName=name, principalArn=principal)
+            entries.append(entry)
+        cluster["access_entries"] = entries
+        cluster["pod_identity_associations"] = [
+            eks.describe_pod_identity_association(clusterName=name, associationId=a["associationId"],
+                                                  aws_retry=True)["association"]
+            for a in paginate(eks, "list_pod_identity_associations", "associations", clusterName=name)]
+        clusters.append(cluster)
+    return {"eks_clusters": clusters}
+
+
 def read_logs(logs, prefixes):
     return {"log_groups": [g for prefix in prefixes
                            for g in paginate(logs, "describe_log_groups", "logGroups", logGroupNamePrefix=prefix)]}
@@ -257,6 +299,7 @@ def main():
             iam_roles=dict(type="list", elements="str", default=[]),
             instance_profiles=dict(type="list", elements="str", default=[]),
             log_group_prefixes=dict(type="list", elements="str", default=[]),
+            eks_clusters=dict(type="list", elements="str", default=[]),
             client_vpn=dict(type="bool", default=True),
             max_age=dict(type="int", default=86400),
             record=dict(type="bool", default=False),
@@ -265,11 +308,14 @@ def main():
     )
     p = module.params
     retry = AWSRetry.jittered_backoff(catch_extra_error_codes=TRANSIENT_ERROR_CODES)
+    eks_retry = AWSRetry.jittered_backoff(catch_extra_error_codes=EKS_TRANSIENT)
     ec2 = module.client("ec2", retry_decorator=retry)
     try:
         state, security = read_ec2(ec2, p["stack"], p["client_vpn"])
         if p["iam_roles"] or p["instance_profiles"]:
             state.update(read_iam(module.client("iam", retry_decorator=retry), p["iam_roles"], p["instance_profiles"]))
+        if p["eks_clusters"]:
+            state.update(read_eks(module.client("eks", retry_decorator=eks_retry), p["eks_clusters"]))
         if p["log_group_prefixes"]:
             state.update(read_logs(module.client("logs", retry_decorator=retry), p["log_group_prefixes"]))
     except is_boto3_error_code(("InvalidAction", "UnsupportedOperation")) as e:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from labrun import PORT
+from labrun import PORT, REPO
 
 STACK = "ekslab"
 REGION = "us-east-1"
 CLUSTER = f"{STACK}-{REGION}"
 ARGS = ("-e", f"eks_platform_stack={STACK}", "-e", "eks_platform_az_count=2", "-e", "eks_platform_eks_enabled=true")
+UPGRADED = ARGS + ("-e", "eks_kubernetes_version=1.32")  # from the drift test on
 ALL_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 
@@ -87,7 +88,14 @@ def test_add_ons_that_call_aws_have_their_own_pod_identity_role(built):
         clusterName=CLUSTER, associationId=a["associationId"])["association"]["roleArn"]
         for a in eks.list_pod_identity_associations(clusterName=CLUSTER)["associations"]}
     assert roles == {"ebs-csi-controller-sa": f"arn:aws:iam::123456789012:role/{CLUSTER}-aws-ebs-csi-driver",
-                     "cloudwatch-agent": f"arn:aws:iam::123456789012:role/{CLUSTER}-amazon-cloudwatch-observability"}
+                     "cloudwatch-agent": f"arn:aws:iam::123456789012:role/{CLUSTER}-amazon-cloudwatch-observability",
+                     "cluster-autoscaler": f"arn:aws:iam::123456789012:role/{CLUSTER}-cluster-autoscaler"}
+    # the autoscaler may scale only this cluster's groups; its manifests are written for the jump host to apply
+    policy = client("iam").get_role_policy(RoleName=f"{CLUSTER}-cluster-autoscaler", PolicyName="cluster-autoscaler")
+    scale = policy["PolicyDocument"]["Statement"][0]
+    assert scale["Condition"] == {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{CLUSTER}": "owned"}}
+    manifest = REPO / "manifests" / CLUSTER / "cluster-autoscaler.yaml"
+    assert f"k8s.io/cluster-autoscaler/{CLUSTER}" in manifest.read_text()
     jump = f"arn:aws:iam::123456789012:role/{CLUSTER}-jump-host"
     assert eks.list_access_entries(clusterName=CLUSTER)["accessEntries"] == [jump]
 
@@ -103,8 +111,11 @@ def test_the_audit_holds_the_eks_invariants(playbook, built):
 def test_a_rerun_changes_nothing_and_check_mode_writes_nothing(playbook, built):
     assert changed(playbook("provision.yml", *ARGS, "--tags", "eks")) == 0
     check = playbook("provision.yml", *ARGS, "--tags", "eks", "--check", "--diff", "-e", "eks_kubernetes_version=1.32")
-    assert changed(check) == 1 and "+    version: '1.32'" in check.out
+    # the cluster, the nodes that follow it, and the autoscaler's image of the new version: reported, not done
+    assert changed(check) == 3 and "+    version: '1.32'" in check.out
     assert client("eks").describe_cluster(name=CLUSTER)["cluster"]["version"] == built["version"]
+    assert client("eks").describe_nodegroup(clusterName=CLUSTER, nodegroupName="nodes")["nodegroup"]["version"] == "1.31"
+    assert "cluster-autoscaler:v1.31.0" in (REPO / "manifests" / CLUSTER / "cluster-autoscaler.yaml").read_text()
 
 
 def test_an_upgrade_two_minors_ahead_is_refused_before_any_change(playbook, lab_aws, built):
@@ -132,12 +143,32 @@ def test_drift_is_repaired_one_update_at_a_time(playbook, built):
     assert f"{plane} ({STACK}-eks-control-plane) of EKS cluster {CLUSTER} admits tcp 443-443 from 0.0.0.0/0" in audit.out
     ec2.revoke_security_group_ingress(GroupId=plane, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-    # the lab refuses an update while another is in progress, as EKS does: the module must wait for each
-    assert changed(playbook("provision.yml", *ARGS, "--tags", "eks", "-e", "eks_kubernetes_version=1.32")) == 1
+    # the lab refuses an update while another is in progress, as EKS does: the module must wait for each.
+    # A full converge (new input: the version), which records the stack for the next test.
+    # the cluster, its nodes rolled to it, the autoscaler's manifest, and the record
+    assert changed(playbook("provision.yml", *UPGRADED)) == 4
     cluster = eks.describe_cluster(name=CLUSTER)["cluster"]
     assert cluster["resourcesVpcConfig"]["endpointPublicAccess"] is False
     assert cluster["logging"]["clusterLogging"][0] == {"types": ALL_LOGS, "enabled": True}
     assert cluster["version"] == "1.32"
+    assert eks.describe_nodegroup(clusterName=CLUSTER, nodegroupName="nodes")["nodegroup"]["version"] == "1.32"
+
+
+def test_the_scheduled_no_op_sees_eks_drift(playbook, built):
+    """provision.yml's fast path reads the cluster too: an untouched stack skips the roles, and a
+    removed access policy or a changed add-on makes the full converge run and repair them."""
+    run = playbook("provision.yml", *UPGRADED)
+    assert changed(run) == 0 and f"stack {STACK} is as the converge" in " ".join(run.out.split())
+    eks = client("eks")
+    jump = f"arn:aws:iam::123456789012:role/{CLUSTER}-jump-host"
+    eks.disassociate_access_policy(clusterName=CLUSTER, principalArn=jump,
+                                   policyArn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy")
+    eks.update_addon(clusterName=CLUSTER, addonName="coredns", addonVersion="v9.9.9-eksbuild.1")
+    run = playbook("provision.yml", *UPGRADED)
+    assert "live state of stack" in " ".join(run.out.split()), run.out[-2000:]
+    assert changed(run) >= 2
+    assert [p["policyArn"].rsplit("/", 1)[1] for p in eks.list_associated_access_policies(
+        clusterName=CLUSTER, principalArn=jump)["associatedAccessPolicies"]] == ["AmazonEKSAdminViewPolicy"]
 
 
 def test_teardown_removes_the_cluster_in_order_and_is_idempotent(playbook, built):

@@ -65,3 +65,19 @@ def test_delete_then_nothing_left(playbook, cluster):
     assert cluster.list_access_entries(clusterName="eks-lab-test")["accessEntries"] == []
     assert cluster.list_pod_identity_associations(clusterName="eks-lab-test")["associations"] == []
     assert run(playbook, "-e", "test_state=absent") == 0
+
+
+def test_a_new_role_is_refused_until_iam_propagates(cluster):
+    """The lab's `iam` fault reaches EKS too: a role created moments ago is refused as AWS refuses it
+    (the eks role's first converge must retry, as the modules do)."""
+    iam = client("iam")
+    arn = iam.create_role(RoleName="eks-lab-young", AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')[
+        "Role"]["Arn"]
+    try:
+        with pytest.raises(cluster.exceptions.InvalidParameterException, match="invalid principal"):
+            cluster.create_access_entry(clusterName="eks-lab-test", principalArn=arn)
+        with pytest.raises(cluster.exceptions.InvalidParameterException, match="cannot be found"):
+            cluster.create_pod_identity_association(clusterName="eks-lab-test", namespace="apps", serviceAccount="web",
+                                                    roleArn=arn)
+    finally:
+        iam.delete_role(RoleName="eks-lab-young")

@@ -27,6 +27,7 @@ NOT_NAMED = {  # variables checked next to the wrong one, which must not be blam
     "client_vpn_client_cidr": ("client_vpn_server_certificate",),
     "bastion_count": ("bastion_ssh_public_key", "network_az_count:"),
     "network_stack": ("network_region", "network_az_count", "network_vpcs"),
+    "eks_nodes_desired_size": ("eks_nodes_min_size", "eks_nodes_max_size"),
 }
 
 
@@ -51,9 +52,13 @@ NOT_NAMED = {  # variables checked next to the wrong one, which must not be blam
     (["-e", "eks_platform_stack=Lab_Stack"], "network_stack: Lab_Stack must be"),
     (["-e", "client_vpn_client_certificate="], "client_vpn_client_ca_certificate_arn: empty"),
     (["-e", '{"vpc_endpoints_gateway_services": ["s3", "ssm"]}'], "vpc_endpoints_gateway_services: only s3 and dynamodb"),
+    # the eks role's input too, checked before the network role writes anything
+    (["-e", "eks_kubernetes_version=1.31.2"], "eks_kubernetes_version: 1.31.2 is not a Kubernetes minor version"),
+    (["-e", '{"eks_admin_principals": ["arn:aws:iam::123456789012:group/admins"]}'], "eks_admin_principals: arn:aws:iam"),
+    (["-e", "eks_nodes_desired_size=9"], "eks_nodes_desired_size: 9 is outside"),
 ], ids=["malformed-cidr", "overlapping-cidrs", "plan-does-not-fit", "too-many-azs", "unknown-region", "az-count-not-int",
         "vpn-cidr-malformed", "vpn-cidr-overlaps-vpc", "lb-source-not-cidr", "no-ssh-key", "more-bastions-than-azs",
-        "stack-name", "no-client-ca", "gateway-service"])
+        "stack-name", "no-client-ca", "gateway-service", "eks-version", "eks-principal", "eks-desired-size"])
 def test_bad_input_fails_naming_the_variable_and_creates_nothing(playbook, lab_aws, extra, needle):
     before = lab_aws.call_count(PORT)
     run = playbook("provision.yml", *extra)

@@ -45,6 +45,20 @@ def test_creates_the_entry_and_associates_the_policy_by_short_name(stubbed):
     assert result["access_entry"]["access_policies"] == [{"policy": VIEW, "namespaces": []}]
 
 
+def test_a_principal_not_yet_propagated_is_retried(stubbed):
+    """EKS calls a role created moments ago an invalid principal until IAM has propagated it."""
+    def script(s):
+        s.add_client_error("describe_access_entry", "ResourceNotFoundException", expected_params=KEY)
+        s.add_client_error("create_access_entry", "InvalidParameterException",
+                           "The specified principalArn is invalid: invalid principal", expected_params=dict(KEY, type="STANDARD"))
+        s.add_response("create_access_entry", entry(), dict(KEY, type="STANDARD"))
+        s.add_response("associate_access_policy", {}, dict(KEY, policyArn=VIEW, accessScope={"type": "cluster"}))
+        s.add_response("describe_access_entry", entry(), KEY)
+        policies(s, (VIEW, []))
+
+    assert stubbed(script)["changed"] is True
+
+
 def test_an_equal_entry_is_left_alone(stubbed):
     def script(s):
         s.add_response("describe_access_entry", entry(), KEY)

@@ -62,6 +62,23 @@ def test_creates_waits_and_reads_back(stubbed):
     assert result["diff"]["before"] == {} and result["addon"]["status"] == "ACTIVE"
 
 
+def test_a_pod_identity_role_not_yet_propagated_is_retried_and_another_error_is_not(stubbed):
+    def script(s, then="create"):
+        s.add_client_error("describe_addon", "ResourceNotFoundException", expected_params=KEY)
+        s.add_client_error("create_addon", "InvalidParameterException", "The role with name eksplat-ebs cannot be found.")
+        if then == "create":
+            s.add_response("create_addon", addon(status="CREATING"))
+            s.add_response("describe_addon", addon(), KEY)
+            s.add_response("describe_addon", addon(), KEY)
+            owned_associations(s)
+        else:
+            s.add_client_error("create_addon", "InvalidParameterException", "Addon version v1.37.0 is not supported")
+
+    assert stubbed(script)["changed"] is True
+    failed = stubbed(lambda s: script(s, then="fail"))
+    assert failed["failed"] is True and "not supported" in failed["msg"]
+
+
 def test_an_equal_add_on_is_left_alone_whatever_the_configs_key_order_or_spacing(stubbed):
     reordered = '{"sidecars":{"snapshotter":{"forceEnable":false}},\n "controller":{"replicaCount":2}}'
 

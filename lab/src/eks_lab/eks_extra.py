@@ -65,6 +65,19 @@ def _query(full_url: str) -> dict:
     return {k: v[0] for k, v in parse_qs(urlparse(full_url).query).items()}
 
 
+def _not_propagated(arn: str) -> bool:
+    """Whether the lab's `iam` fault holds this role back, as IAM's propagation delay does on AWS."""
+    from . import faults
+
+    return bool(arn) and faults.SETTINGS.on("iam") and faults._young(("role", arn.rsplit("/", 1)[-1]))  # pylint: disable=protected-access
+
+
+def _refuse_young_roles(*arns: str) -> None:
+    for arn in arns:
+        if _not_propagated(arn):
+            raise _Error(400, "InvalidParameterException", "The role with name %s cannot be found." % arn.rsplit("/", 1)[-1])
+
+
 def _pod_association(cluster, state, namespace, service_account, role_arn, owner=None, tags=None,
                      disable_session_tags=False) -> dict:
     for assoc in state["pods"].values():
@@ -98,6 +111,7 @@ def _addons(request, full_url, method, cluster, state, rest):
         name = body["addonName"]
         if name in addons:
             raise _Error(409, "ResourceInUseException", "Addon already exists: %s" % name)
+        _refuse_young_roles(*[a["roleArn"] for a in body.get("podIdentityAssociations") or []])
         addon = {"addonName": name, "clusterName": cluster["name"], "status": "ACTIVE",
                  "addonVersion": body.get("addonVersion") or "v0.0.0-eksbuild.1", "health": {"issues": []},
                  "addonArn": _arn(cluster, "addon", name, uuid.uuid4().hex[:8]),
@@ -122,6 +136,7 @@ def _addons(request, full_url, method, cluster, state, rest):
             del state["pods"][aid]
         return {"addon": dict(view, status="DELETING")}
     body = _body(request)  # POST .../update
+    _refuse_young_roles(*[a["roleArn"] for a in body.get("podIdentityAssociations") or []])
     for key in ("addonVersion", "configurationValues", "serviceAccountRoleArn"):
         if key in body:
             if body[key]:
@@ -145,6 +160,8 @@ def _entries(request, full_url, method, cluster, state, rest):
             return {"accessEntries": sorted(entries)}
         body = _body(request)
         principal = body["principalArn"]
+        if _not_propagated(principal):
+            raise _Error(400, "InvalidParameterException", "The specified principalArn is invalid: invalid principal")
         if principal in entries:
             raise _Error(409, "ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
         entries[principal] = {
@@ -195,6 +212,7 @@ def _pods(request, full_url, method, cluster, state, rest):
             return {"associations": [{k: a[k] for k in ("clusterName", "namespace", "serviceAccount", "associationArn",
                                                         "associationId", "ownerArn") if k in a} for a in found]}
         body = _body(request)
+        _refuse_young_roles(body["roleArn"])
         return {"association": _pod_association(cluster, state, body["namespace"], body["serviceAccount"], body["roleArn"],
                                                 tags=body.get("tags"), disable_session_tags=body.get("disableSessionTags", False))}
     aid = rest[0]
@@ -206,6 +224,7 @@ def _pods(request, full_url, method, cluster, state, rest):
     if method == "DELETE":
         return {"association": pods.pop(aid)}
     body = _body(request)
+    _refuse_young_roles(body.get("roleArn", ""))
     for key in ("roleArn", "disableSessionTags"):
         if key in body:
             assoc[key] = body[key]
@@ -216,15 +235,16 @@ def _pods(request, full_url, method, cluster, state, rest):
 _AUTH_ORDER = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"]
 
 
-def _new_update(state, type_, params) -> dict:
+def _new_update(state, type_, params, target="") -> dict:
     """An update is InProgress until it is first described, as on AWS where it takes minutes; while
-    one is InProgress the cluster refuses the next (ResourceInUseException), so a module must wait."""
-    if any(u["status"] == "InProgress" for u in state.setdefault("updates", {}).values()):
-        raise _Error(409, "ResourceInUseException", "Cluster has update in progress")
+    one is InProgress the cluster (or node group: target) refuses the next (ResourceInUseException),
+    so a module must wait."""
+    if any(u["status"] == "InProgress" and u["target"] == target for u in state.setdefault("updates", {}).values()):
+        raise _Error(409, "ResourceInUseException", "%s has update in progress" % ("Nodegroup" if target else "Cluster"))
     update = {"id": str(uuid.uuid4()), "status": "InProgress", "type": type_, "createdAt": _now(), "errors": [],
-              "params": [{"type": k, "value": v} for k, v in params]}
+              "params": [{"type": k, "value": v} for k, v in params], "target": target}
     state["updates"][update["id"]] = update
-    return {"update": update}
+    return {"update": {k: v for k, v in update.items() if k != "target"}}
 
 
 def _config(request, full_url, method, cluster, state, rest):
@@ -269,7 +289,7 @@ def _config(request, full_url, method, cluster, state, rest):
     if len(rest) > 1:  # DescribeUpdate
         if rest[1] not in updates:
             raise _Error(404, "ResourceNotFoundException", "No update found for ID: %s" % rest[1])
-        update = dict(updates[rest[1]])
+        update = {k: v for k, v in updates[rest[1]].items() if k != "target"}
         updates[rest[1]]["status"] = "Successful"
         return {"update": update}
     if method == "GET":
@@ -283,6 +303,36 @@ def _config(request, full_url, method, cluster, state, rest):
     return answer
 
 
+def _nodegroup_updates(request, full_url, method, cluster, state, rest):
+    """UpdateNodegroupConfig (moto's answers an update DescribeUpdate cannot find) and
+    UpdateNodegroupVersion (moto has none): applied at once, reported InProgress until described."""
+    name = rest[1]
+    groups = cluster["moto"].nodegroups
+    if name not in groups:
+        raise _Error(404, "ResourceNotFoundException", "No node group found for name: %s." % name)
+    group, body = groups[name], _body(request)
+    if rest[2] == "update-config":
+        answer = _new_update(state, "ConfigUpdate", [(k, json.dumps(v)) for k, v in sorted(body.items())
+                                                     if k in ("scalingConfig", "labels", "updateConfig")], target=name)
+        if body.get("scalingConfig"):
+            group.scaling_config = dict(group.scaling_config, **body["scalingConfig"])
+        labels = body.get("labels") or {}
+        group.labels = dict((k, v) for k, v in dict(group.labels or {}, **labels.get("addOrUpdateLabels", {})).items()
+                            if k not in labels.get("removeLabels", []))
+        if body.get("updateConfig"):
+            group.update_config = body["updateConfig"]
+        return answer
+    answer = _new_update(state, "VersionUpdate", [(k, json.dumps(v)) for k, v in sorted(body.items())
+                                                  if k in ("version", "releaseVersion", "launchTemplate")], target=name)
+    if body.get("version"):
+        group.version = body["version"]
+    if body.get("releaseVersion"):
+        group.release_version = body["releaseVersion"]
+    if body.get("launchTemplate"):
+        group.launch_template = dict(group.launch_template or {}, **body["launchTemplate"])
+    return answer
+
+
 def _create_cluster(original):
     """CreateCluster as AWS answers it: the access config kept, the endpoint public unless told
     otherwise, the VPC read from the subnets, and EKS's own cluster security group created (all
@@ -291,6 +341,10 @@ def _create_cluster(original):
     def handler(request, full_url, headers):
         if request.method != "POST":
             return original(request, full_url, headers)
+        role = _body(request).get("roleArn", "")
+        if _not_propagated(role):
+            return _error(_Error(400, "InvalidParameterException", "Role with arn: %s, could not be assumed because it does "
+                                 "not exist or the trusted entity is not correct" % role))
         status, head, text = original(request, full_url, headers)
         if status != 200:
             return status, head, text
@@ -441,6 +495,9 @@ def apply() -> None:
     urls.url_paths[key] = _create_cluster(urls.url_paths[key])
     key = r"{0}/clusters/(?P<name>[^/]+)$"
     urls.url_paths[key] = _delete_cluster(urls.url_paths[key])
+    for kind in ("update-config", "update-version"):
+        route = cluster + r"node-groups/(?P<nodegroupName>[^/]+)/" + kind + "$"
+        urls.url_paths[route] = _handler(_nodegroup_updates, whole_path=True)
     key = r"{0}/clusters/(?P<name>[^/]+)/node-groups$"
     urls.url_paths[key] = _create_nodegroup(urls.url_paths[key])
     key = r"{0}/tags/(?P<resourceArn>.+)$"

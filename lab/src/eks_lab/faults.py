@@ -7,7 +7,9 @@ These faults make the lab fail the same way, so the roles must cope with them:
     A new IAM role (or instance profile) cannot be used for the first seconds: ``CreateFlowLogs``
     answers ``InvalidParameter: Unable to assume given IAM role`` and ``RunInstances`` answers
     ``InvalidParameterValue ... Invalid IAM Instance Profile name``, as AWS does until IAM has
-    propagated the role.
+    propagated the role. The lab's EKS backend (eks_extra) refuses it too: ``CreateCluster``
+    (``could not be assumed``), ``CreateAccessEntry`` (``invalid principal``), and add-ons' and
+    Pod Identity associations' roles (``cannot be found``), all ``InvalidParameterException``.
 ``peering``
     A new peering connection stays ``initiating-request`` for a few seconds; accepting it then
     fails with ``InvalidStateTransition``.
