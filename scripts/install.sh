@@ -68,6 +68,17 @@ PYEOF
   rm -rf "$tmp"
 fi
 
+# promtool (tests/unit/test_eks_manifests.py checks the CloudWatch agent's Prometheus scrape
+# config with it): only the binary out of Debian's prometheus package, so no server is installed.
+if [ ! -x .venv/bin/promtool ]; then
+  echo "== promtool from Debian's prometheus package"
+  tmp=$(mktemp -d) && chmod 777 "$tmp"  # apt's _apt user downloads into it
+  (cd "$tmp" && { apt-get download -qq prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download -qq prometheus >/dev/null; }; })
+  dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool
+  mv "$tmp"/usr/bin/promtool .venv/bin/promtool
+  rm -rf "$tmp"
+fi
+
 # The release checks' own toolchain (tests/release): ansible-core without bundled collections.
 rstamp=.venv-release/.eks-requirements.sha
 rwant=$(sha256sum tests/release/requirements.txt | cut -d' ' -f1)

@@ -78,3 +78,29 @@ def wait_for_update(module, describe, update, timeout, what):
         module.fail_json(msg="Update %s (%s) of %s is %s: %s" % (
             update["id"], update.get("type"), what, update.get("status"),
             "; ".join("%s %s" % (e.get("errorCode"), e.get("errorMessage")) for e in update.get("errors") or [])))
+
+
+def cluster_snapshot(cluster):
+    """DescribeCluster's answer as this collection's EKS modules return it (empty when there is none)."""
+    if not cluster:
+        return {}
+    vpc = cluster.get("resourcesVpcConfig") or {}
+    logging = [t for setup in (cluster.get("logging") or {}).get("clusterLogging", []) if setup.get("enabled")
+               for t in setup.get("types", [])]
+    keys = [c.get("provider", {}).get("keyArn") for c in cluster.get("encryptionConfig") or []
+            if "secrets" in c.get("resources", [])]
+    public = vpc.get("endpointPublicAccess", True)
+    return dict(
+        name=cluster["name"], arn=cluster.get("arn"), status=cluster.get("status"), version=cluster.get("version"),
+        endpoint=cluster.get("endpoint"), role_arn=cluster.get("roleArn"),
+        subnets=sorted(vpc.get("subnetIds") or []), security_groups=sorted(vpc.get("securityGroupIds") or []),
+        cluster_security_group=vpc.get("clusterSecurityGroupId"), vpc_id=vpc.get("vpcId"),
+        endpoint_private_access=vpc.get("endpointPrivateAccess", False), endpoint_public_access=public,
+        # EKS reports 0.0.0.0/0 for a private endpoint: only meaningful when the endpoint is public
+        public_access_cidrs=sorted(vpc.get("publicAccessCidrs") or []) if public else [],
+        logging_types=sorted(set(logging)), encryption_key_arn=keys[0] if keys else None,
+        # a cluster created before access entries existed reports no accessConfig: CONFIG_MAP
+        authentication_mode=(cluster.get("accessConfig") or {}).get("authenticationMode", "CONFIG_MAP"),
+        certificate_authority=(cluster.get("certificateAuthority") or {}).get("data"),
+        oidc_issuer=((cluster.get("identity") or {}).get("oidc") or {}).get("issuer"),
+        tags=cluster.get("tags") or {})

@@ -176,7 +176,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import paginate
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import (
-    TRANSIENT_ERROR_CODES, call_while_iam_propagates, sync_tags, wait_for_update)
+    TRANSIENT_ERROR_CODES, call_while_iam_propagates, cluster_snapshot, sync_tags, wait_for_update)
 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 AUTH_ORDER = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"]
@@ -205,30 +205,7 @@ class Cluster(object):
         except is_boto3_error_code("ResourceNotFoundException"):
             return None
 
-    @staticmethod
-    def snapshot(cluster):
-        if not cluster:
-            return {}
-        vpc = cluster.get("resourcesVpcConfig") or {}
-        logging = [t for setup in (cluster.get("logging") or {}).get("clusterLogging", []) if setup.get("enabled")
-                   for t in setup.get("types", [])]
-        keys = [c.get("provider", {}).get("keyArn") for c in cluster.get("encryptionConfig") or []
-                if "secrets" in c.get("resources", [])]
-        public = vpc.get("endpointPublicAccess", True)
-        return dict(
-            name=cluster["name"], arn=cluster.get("arn"), status=cluster.get("status"), version=cluster.get("version"),
-            endpoint=cluster.get("endpoint"), role_arn=cluster.get("roleArn"),
-            subnets=sorted(vpc.get("subnetIds") or []), security_groups=sorted(vpc.get("securityGroupIds") or []),
-            cluster_security_group=vpc.get("clusterSecurityGroupId"), vpc_id=vpc.get("vpcId"),
-            endpoint_private_access=vpc.get("endpointPrivateAccess", False), endpoint_public_access=public,
-            # EKS reports 0.0.0.0/0 for a private endpoint: only meaningful when the endpoint is public
-            public_access_cidrs=sorted(vpc.get("publicAccessCidrs") or []) if public else [],
-            logging_types=sorted(set(logging)), encryption_key_arn=keys[0] if keys else None,
-            # a cluster created before access entries existed reports no accessConfig: CONFIG_MAP
-            authentication_mode=(cluster.get("accessConfig") or {}).get("authenticationMode", "CONFIG_MAP"),
-            certificate_authority=(cluster.get("certificateAuthority") or {}).get("data"),
-            oidc_issuer=((cluster.get("identity") or {}).get("oidc") or {}).get("issuer"),
-            tags=cluster.get("tags") or {})
+    snapshot = staticmethod(cluster_snapshot)
 
     def wanted(self, have):
         p = self.p

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
+import yaml
 
 from labrun import PORT, REPO
 
@@ -98,6 +99,14 @@ def test_add_ons_that_call_aws_have_their_own_pod_identity_role(built):
     assert f"k8s.io/cluster-autoscaler/{CLUSTER}" in manifest.read_text()
     jump = f"arn:aws:iam::123456789012:role/{CLUSTER}-jump-host"
     assert eks.list_access_entries(clusterName=CLUSTER)["accessEntries"] == [jump]
+    # the CloudWatch agent scrapes the app's /metrics into CloudWatch, into log groups with a retention
+    values = yaml.safe_load(eks.describe_addon(clusterName=CLUSTER, addonName="amazon-cloudwatch-observability")
+                            ["addon"]["configurationValues"])
+    assert values["agent"]["prometheus"]["config"]["scrape_configs"][0]["metrics_path"] == "/metrics"
+    assert values["agent"]["config"]["logs"]["metrics_collected"]["kubernetes"]["enhanced_container_insights"] is True
+    groups = client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/containerinsights/{CLUSTER}/")["logGroups"]
+    assert sorted((g["logGroupName"].rsplit("/", 1)[1], g["retentionInDays"]) for g in groups) == [
+        (name, 90) for name in ("application", "dataplane", "host", "performance", "prometheus")]
 
 
 def test_the_audit_holds_the_eks_invariants(playbook, built):
@@ -108,8 +117,22 @@ def test_the_audit_holds_the_eks_invariants(playbook, built):
         assert check in run.out
 
 
+def test_kubectl_check_reads_the_private_endpoint_and_names_what_is_missing(playbook, built):
+    """kubectl_check.yml on the controller: the cluster's endpoint is read and checked private. This
+    inventory has no jump host (molecule/kubectl tests the kubectl role and its kubeconfig on a lab host;
+    the lab has no API server), so the check fails naming that rather than passing having checked nothing."""
+    run = playbook("kubectl_check.yml", *ARGS)
+    out = " ".join(run.out.split())
+    assert run.rc != 0
+    assert f"Cluster {CLUSTER} 1.31: {built['endpoint']}" in out
+    assert "No host matched jump_host: nothing reached the cluster" in out
+    missing = playbook("kubectl_check.yml", *ARGS, "-e", "eks_platform_kubectl_cluster_name=nosuch")
+    assert missing.rc != 0 and "EKS cluster nosuch does not exist" in " ".join(missing.out.split())
+
+
 def test_a_rerun_changes_nothing_and_check_mode_writes_nothing(playbook, built):
     assert changed(playbook("provision.yml", *ARGS, "--tags", "eks")) == 0
+    assert changed(playbook("provision.yml", *ARGS, "--tags", "eks", "--check")) == 0
     check = playbook("provision.yml", *ARGS, "--tags", "eks", "--check", "--diff", "-e", "eks_kubernetes_version=1.32")
     # the cluster, the nodes that follow it, and the autoscaler's image of the new version: reported, not done
     assert changed(check) == 3 and "+    version: '1.32'" in check.out
@@ -121,9 +144,10 @@ def test_a_rerun_changes_nothing_and_check_mode_writes_nothing(playbook, built):
 def test_an_upgrade_two_minors_ahead_is_refused_before_any_change(playbook, lab_aws, built):
     before = lab_aws.call_count(PORT)
     run = playbook("provision.yml", *ARGS, "--tags", "eks", "-e", "eks_kubernetes_version=1.33")
-    assert run.rc != 0 and "version: 1.33 cannot follow 1.31" in run.out, run.out[-2000:]
+    assert run.rc != 0 and "eks_kubernetes_version: 1.33 cannot follow 1.31" in run.out, run.out[-2000:]
     assert client("eks").describe_cluster(name=CLUSTER)["cluster"]["version"] == "1.31"
-    assert lab_aws.call_count(PORT) - before < 40
+    # refused by the input checks, before the first write: the AZ lookup and the cluster's version were read
+    assert lab_aws.call_count(PORT) - before <= 2
 
 
 def test_drift_is_repaired_one_update_at_a_time(playbook, built):
@@ -156,17 +180,18 @@ def test_drift_is_repaired_one_update_at_a_time(playbook, built):
 
 def test_the_scheduled_no_op_sees_eks_drift(playbook, built):
     """provision.yml's fast path reads the cluster too: an untouched stack skips the roles, and a
-    removed access policy or a changed add-on makes the full converge run and repair them."""
+    removed access policy or a deleted add-on makes the full converge run and repair them."""
     run = playbook("provision.yml", *UPGRADED)
     assert changed(run) == 0 and f"stack {STACK} is as the converge" in " ".join(run.out.split())
     eks = client("eks")
     jump = f"arn:aws:iam::123456789012:role/{CLUSTER}-jump-host"
     eks.disassociate_access_policy(clusterName=CLUSTER, principalArn=jump,
                                    policyArn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy")
-    eks.update_addon(clusterName=CLUSTER, addonName="coredns", addonVersion="v9.9.9-eksbuild.1")
+    eks.delete_addon(clusterName=CLUSTER, addonName="kube-proxy")
     run = playbook("provision.yml", *UPGRADED)
     assert "live state of stack" in " ".join(run.out.split()), run.out[-2000:]
-    assert changed(run) >= 2
+    assert changed(run) == 3  # the access entry, the add-on, the record
+    assert "kube-proxy" in eks.list_addons(clusterName=CLUSTER)["addons"]
     assert [p["policyArn"].rsplit("/", 1)[1] for p in eks.list_associated_access_policies(
         clusterName=CLUSTER, principalArn=jump)["associatedAccessPolicies"]] == ["AmazonEKSAdminViewPolicy"]
 
@@ -175,7 +200,8 @@ def test_teardown_removes_the_cluster_in_order_and_is_idempotent(playbook, built
     eks = client("eks")
     assert changed(playbook("teardown.yml", "-e", f"teardown_confirm={STACK}", *ARGS)) > 0
     assert CLUSTER not in eks.list_clusters()["clusters"]
-    assert client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/eks/{CLUSTER}")["logGroups"] == []
+    for prefix in (f"/aws/eks/{CLUSTER}", f"/aws/containerinsights/{CLUSTER}"):
+        assert client("logs").describe_log_groups(logGroupNamePrefix=prefix)["logGroups"] == []
     roles = [r["RoleName"] for r in client("iam").list_roles()["Roles"] if r["RoleName"].startswith(CLUSTER)]
     assert roles == []
     key = built["encryptionConfig"][0]["provider"]["keyArn"]

@@ -81,3 +81,15 @@ def test_a_new_role_is_refused_until_iam_propagates(cluster):
                                                     roleArn=arn)
     finally:
         iam.delete_role(RoleName="eks-lab-young")
+
+
+def test_the_endpoint_and_certificate_authority_look_like_eks(cluster):
+    """A kubeconfig can be written from the emulator's cluster: moto's own endpoint ends in a slash and
+    its certificate authority is a random string; the lab answers as EKS does."""
+    import base64
+    import re
+
+    c = cluster.describe_cluster(name="eks-lab-test")["cluster"]
+    assert re.fullmatch(r"https://[0-9A-F]{32}\.gr7\.us-east-1\.eks\.amazonaws\.com", c["endpoint"]), c["endpoint"]
+    pem = base64.b64decode(c["certificateAuthority"]["data"]).decode()
+    assert pem.startswith("-----BEGIN CERTIFICATE-----") and pem.rstrip().endswith("-----END CERTIFICATE-----")

@@ -56,9 +56,10 @@ NOT_NAMED = {  # variables checked next to the wrong one, which must not be blam
     (["-e", "eks_kubernetes_version=1.31.2"], "eks_kubernetes_version: 1.31.2 is not a Kubernetes minor version"),
     (["-e", '{"eks_admin_principals": ["arn:aws:iam::123456789012:group/admins"]}'], "eks_admin_principals: arn:aws:iam"),
     (["-e", "eks_nodes_desired_size=9"], "eks_nodes_desired_size: 9 is outside"),
+    (["-e", '{"eks_addons": {"vpc-cni": "", "corends": ""}}'], "eks_addons: corends is not an EKS add-on"),
 ], ids=["malformed-cidr", "overlapping-cidrs", "plan-does-not-fit", "too-many-azs", "unknown-region", "az-count-not-int",
         "vpn-cidr-malformed", "vpn-cidr-overlaps-vpc", "lb-source-not-cidr", "no-ssh-key", "more-bastions-than-azs",
-        "stack-name", "no-client-ca", "gateway-service", "eks-version", "eks-principal", "eks-desired-size"])
+        "stack-name", "no-client-ca", "gateway-service", "eks-version", "eks-principal", "eks-desired-size", "eks-addon"])
 def test_bad_input_fails_naming_the_variable_and_creates_nothing(playbook, lab_aws, extra, needle):
     before = lab_aws.call_count(PORT)
     run = playbook("provision.yml", *extra)
@@ -358,6 +359,8 @@ def test_aws_ec2_inventory_groups_by_role_and_jumps_through_a_bastion(playbook, 
     for h in bastions + jumps:
         assert var(h, "eks_platform_package_proxy") == f"http://{proxy_ip[az(h)]}:3128", h
     assert var(proxies[0], "eks_platform_package_proxy") == ""
+    # AWS stacks have an EKS cluster: the jump host's kubectl comes through the proxies' allow list
+    assert {"deb.debian.org", "dl.k8s.io", "cdn.dl.k8s.io"} <= set(var(proxies[0], "squid_allowed_domains"))
 
 
 def test_teardown_removes_everything_and_is_idempotent(playbook, lab_aws):

@@ -55,3 +55,63 @@ def test_cluster_autoscaler_finds_this_clusters_group_and_runs_locked_down():
     assert container["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                                             "capabilities": {"drop": ["ALL"]}}
     assert container["image"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
+
+
+METRICS = dict(eks_app_metrics_namespaces=["shop"], eks_app_metrics_path="/metrics", eks_app_metrics_interval="1m",
+               eks_app_metrics_selectors=["^http_requests_total$"])
+
+
+def cloudwatch_observability(**extra) -> dict:
+    return render("cloudwatch-observability.yaml.j2", **dict(METRICS, **extra))[0]
+
+
+def promtool(tmp_path, config: dict):
+    """promtool check config. Debian builds Prometheus without Kubernetes service discovery, so the
+    job's kubernetes_sd_configs is swapped for a static target: the rest (relabelling, regexes,
+    durations, paths) is checked by Prometheus itself; the discovery block is asserted as data."""
+    import copy
+    import shutil
+    import subprocess
+    import sys
+
+    tool = shutil.which("promtool", path=pathlib.Path(sys.executable).parent) or shutil.which("promtool")
+    if not tool:
+        pytest.skip("promtool is not installed (scripts/install.sh takes it from Debian's prometheus package)")
+    config = copy.deepcopy(config)
+    for job in config["scrape_configs"]:
+        if job.pop("kubernetes_sd_configs", None) is not None:
+            job["static_configs"] = [{"targets": ["10.30.1.10:8080"]}]
+    path = tmp_path / "prometheus.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return subprocess.run([tool, "check", "config", "--syntax-only", str(path)], capture_output=True, text=True, check=False)
+
+
+def test_the_agents_prometheus_scrape_config_is_valid_for_prometheus(tmp_path):
+    """The scrape config the CloudWatch agent gets, checked by Prometheus' own promtool."""
+    config = cloudwatch_observability()["agent"]["prometheus"]["config"]
+    check = promtool(tmp_path, config)
+    assert check.returncode == 0, check.stdout + check.stderr
+    job = config["scrape_configs"][0]
+    assert job["metrics_path"] == "/metrics"
+    assert job["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["shop"]}}]
+    keep = job["relabel_configs"][0]
+    assert keep["action"] == "keep" and keep["source_labels"] == ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"]
+
+
+def test_promtool_catches_a_broken_scrape_config(tmp_path):
+    """The check can fail: an invalid relabel regex and an unknown field are errors."""
+    config = cloudwatch_observability()["agent"]["prometheus"]["config"]
+    config["scrape_configs"][0]["relabel_configs"][2]["regex"] = "([^:]+"
+    assert promtool(tmp_path, config).returncode != 0
+    config = cloudwatch_observability(eks_app_metrics_interval="1 minute")["agent"]["prometheus"]["config"]
+    assert promtool(tmp_path, config).returncode != 0
+
+
+def test_the_agent_keeps_container_insights_and_sends_the_selected_metrics_to_cloudwatch():
+    agent = cloudwatch_observability()["agent"]["config"]
+    collected = agent["logs"]["metrics_collected"]
+    assert collected["kubernetes"] == {"cluster_name": "eksplat-us-east-1", "enhanced_container_insights": True}
+    prometheus = collected["prometheus"]
+    assert prometheus["log_group_name"] == "/aws/containerinsights/eksplat-us-east-1/prometheus"
+    declaration = prometheus["emf_processor"]["metric_declaration"][0]
+    assert declaration["label_matcher"] == "^app$" and declaration["metric_selectors"] == ["^http_requests_total$"]

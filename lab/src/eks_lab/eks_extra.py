@@ -333,10 +333,38 @@ def _nodegroup_updates(request, full_url, method, cluster, state, rest):
     return answer
 
 
+_CA: list = []
+
+
+def _cluster_ca() -> str:
+    """A self-signed "kubernetes" CA certificate, base64 PEM as EKS's certificateAuthority.data (moto's is a
+    random string, which no kubeconfig accepts). One per emulator process: no key is ever used."""
+    if not _CA:
+        import base64
+        import datetime as dt
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
+        now = dt.datetime.now(dt.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now)
+                .not_valid_after(now + dt.timedelta(days=3650))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(key, hashes.SHA256()))
+        _CA.append(base64.b64encode(cert.public_bytes(serialization.Encoding.PEM)).decode())
+    return _CA[0]
+
+
 def _create_cluster(original):
     """CreateCluster as AWS answers it: the access config kept, the endpoint public unless told
     otherwise, the VPC read from the subnets, and EKS's own cluster security group created (all
-    traffic from itself), which DeleteCluster removes again."""
+    traffic from itself), which DeleteCluster removes again. The endpoint and certificate
+    authority look like EKS's (moto's end in a slash and are a random string)."""
 
     def handler(request, full_url, headers):
         if request.method != "POST":
@@ -358,6 +386,8 @@ def _create_cluster(original):
         with _LOCK:
             moto = eks_backends[account][region].clusters[body["name"]]
             moto.access_config = {"authenticationMode": (body.get("accessConfig") or {}).get("authenticationMode", "CONFIG_MAP")}
+            moto.endpoint = "https://%s.gr7.%s.eks.amazonaws.com" % (uuid.uuid4().hex.upper(), region)
+            moto.certificate_authority = {"data": _cluster_ca()}
             vpc = moto.resources_vpc_config
             vpc.setdefault("endpointPublicAccess", True)
             vpc.setdefault("endpointPrivateAccess", False)
@@ -380,6 +410,8 @@ def _create_cluster(original):
                 vpc["clusterSecurityGroupId"] = group.id
             answer["cluster"]["resourcesVpcConfig"] = vpc
             answer["cluster"]["accessConfig"] = moto.access_config
+            answer["cluster"]["endpoint"] = moto.endpoint
+            answer["cluster"]["certificateAuthority"] = moto.certificate_authority
         return status, head, json.dumps(answer, default=str)
 
     return handler
