@@ -103,4 +103,5 @@ def cluster_snapshot(cluster):
         authentication_mode=(cluster.get("accessConfig") or {}).get("authenticationMode", "CONFIG_MAP"),
         certificate_authority=(cluster.get("certificateAuthority") or {}).get("data"),
         oidc_issuer=((cluster.get("identity") or {}).get("oidc") or {}).get("issuer"),
+        service_ipv4_cidr=(cluster.get("kubernetesNetworkConfig") or {}).get("serviceIpv4Cidr"),
         tags=cluster.get("tags") or {})

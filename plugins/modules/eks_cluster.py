@@ -158,6 +158,7 @@ cluster:
     encryption_key_arn: arn:aws:kms:us-east-1:123456789012:key/0e7c0b5a-1111-2222-3333-444455556666
     authentication_mode: API
     certificate_authority: LS0tLS1CRUdJTi...
+    service_ipv4_cidr: 172.20.0.0/16
     oidc_issuer: https://oidc.eks.us-east-1.amazonaws.com/id/0123
     tags: {}
 """

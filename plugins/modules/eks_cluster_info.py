@@ -56,6 +56,7 @@ cluster:
     endpoint_public_access: false
     authentication_mode: API
     certificate_authority: LS0tLS1CRUdJTi...
+    service_ipv4_cidr: 172.20.0.0/16
 """
 
 try:

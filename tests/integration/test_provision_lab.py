@@ -57,9 +57,10 @@ NOT_NAMED = {  # variables checked next to the wrong one, which must not be blam
     (["-e", '{"eks_admin_principals": ["arn:aws:iam::123456789012:group/admins"]}'], "eks_admin_principals: arn:aws:iam"),
     (["-e", "eks_nodes_desired_size=9"], "eks_nodes_desired_size: 9 is outside"),
     (["-e", '{"eks_addons": {"vpc-cni": "", "corends": ""}}'], "eks_addons: corends is not an EKS add-on"),
+    (["-e", "eks_nodes_ami_id=ami-hardened"], "eks_nodes_ami_id: 'ami-hardened' is not an AMI ID"),
 ], ids=["malformed-cidr", "overlapping-cidrs", "plan-does-not-fit", "too-many-azs", "unknown-region", "az-count-not-int",
         "vpn-cidr-malformed", "vpn-cidr-overlaps-vpc", "lb-source-not-cidr", "no-ssh-key", "more-bastions-than-azs",
-        "stack-name", "no-client-ca", "gateway-service", "eks-version", "eks-principal", "eks-desired-size", "eks-addon"])
+        "stack-name", "no-client-ca", "gateway-service", "eks-version", "eks-principal", "eks-desired-size", "eks-addon", "eks-ami"])
 def test_bad_input_fails_naming_the_variable_and_creates_nothing(playbook, lab_aws, extra, needle):
     before = lab_aws.call_count(PORT)
     run = playbook("provision.yml", *extra)

@@ -115,3 +115,30 @@ def test_the_agent_keeps_container_insights_and_sends_the_selected_metrics_to_cl
     assert prometheus["log_group_name"] == "/aws/containerinsights/eksplat-us-east-1/prometheus"
     declaration = prometheus["emf_processor"]["metric_declaration"][0]
     assert declaration["label_matcher"] == "^app$" and declaration["metric_selectors"] == ["^http_requests_total$"]
+
+
+def test_a_custom_image_is_told_where_its_cluster_is():
+    """The launch template's user data for eks_nodes_ami_id: a MIME part nodeadm reads
+    (application/node.eks.aws) with the cluster's name, private endpoint, CA and service CIDR."""
+    import email
+
+    from ansible.template import Templar
+    from ansible.parsing.dataloader import DataLoader
+
+    text = (ROLE / "templates" / "nodeadm-userdata.j2").read_text()
+    try:
+        from ansible.template import trust_as_template  # ansible-core >= 2.19
+        text = trust_as_template(text)
+    except ImportError:
+        pass
+    cluster = {"endpoint": "https://ABC.gr7.us-east-1.eks.amazonaws.com", "certificate_authority": "LS0tQ0E=",
+               "service_ipv4_cidr": "172.20.0.0/16"}
+    rendered = Templar(loader=DataLoader(), variables=dict(VARS, __eks_cluster={"cluster": cluster})).template(text)
+    message = email.message_from_string(rendered)
+    assert message.is_multipart()
+    parts = [p for p in message.walk() if p.get_content_type() == "application/node.eks.aws"]
+    assert len(parts) == 1
+    config = yaml.safe_load(parts[0].get_payload())
+    assert config["apiVersion"] == "node.eks.aws/v1alpha1" and config["kind"] == "NodeConfig"
+    assert config["spec"]["cluster"] == {"name": "eksplat-us-east-1", "apiServerEndpoint": cluster["endpoint"],
+                                         "certificateAuthority": "LS0tQ0E=", "cidr": "172.20.0.0/16"}

@@ -127,3 +127,24 @@ def test_delete_waits_and_a_second_run_is_a_no_op(stubbed):
     assert stubbed(script, state="absent")["changed"] is True
     gone = stubbed(lambda s: s.add_client_error("describe_nodegroup", "ResourceNotFoundException"), state="absent")
     assert gone["changed"] is False
+
+
+def test_a_custom_image_group_rolls_on_its_launch_template_alone(stubbed):
+    """A custom AMI (amiType CUSTOM) names no Kubernetes version - EKS refuses one beside it: a new image is a
+    new launch template version, which rolls the nodes without a version in the call."""
+    def custom(**kw):
+        g = group(**kw)
+        g["nodegroup"]["amiType"] = "CUSTOM"
+        g["nodegroup"].pop("releaseVersion")
+        return g
+
+    def script(s):
+        s.add_response("describe_nodegroup", custom(lt_version="2"), KEY)
+        s.add_response("update_nodegroup_version", {"update": {"id": "u3", "status": "InProgress", "type": "VersionUpdate"}},
+                       dict(KEY, launchTemplate={"id": "lt-1", "version": "3"}))
+        s.add_response("describe_update", {"update": {"id": "u3", "status": "Successful", "type": "VersionUpdate"}},
+                       {"name": CLUSTER, "nodegroupName": "nodes", "updateId": "u3"})
+        s.add_response("describe_nodegroup", custom(lt_version="3"), KEY)
+
+    result = stubbed(script, ami_type="CUSTOM", launch_template={"id": "lt-1", "version": "3"})
+    assert result["changed"] is True and result["nodegroup"]["launch_template"]["version"] == "3"
