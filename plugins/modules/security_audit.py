@@ -45,6 +45,8 @@ description:
     C(eks_security_groups) every rule of the cluster's groups is accounted for - EKS's cluster group admits only
     itself, and the control-plane group (C(devsecops:role=eks-control-plane)) admits TCP 443 only from the jump
     host and node groups and sends only to the node group.
+  - With O(alarm_prefix), C(alarm_actions) - every CloudWatch alarm whose name starts with it has its actions
+    enabled and at least one alarm action (an alarm that pages no one is a finding).
   - The module never changes anything. Each finding names the offending resource.
 author:
   - DevSecOps Platform Team (@devsecops)
@@ -73,6 +75,10 @@ options:
     type: list
     elements: str
     default: []
+  alarm_prefix:
+    description: Name prefix of the stack's CloudWatch alarms (the monitoring role's C(<stack>-<region>-)); the
+      C(alarm_actions) check runs only with it.
+    type: str
   fail_on_findings:
     description: Fail (naming every offending resource) when any check finds a violation.
     type: bool
@@ -193,6 +199,18 @@ def _rules(perms):
             yield span + (pl["PrefixListId"],)
         for pair in perm.get("UserIdGroupPairs", []):
             yield span + (pair.get("GroupId"),)
+
+
+def check_alarm_actions(alarms):
+    """Every alarm pages someone: actions enabled and at least one alarm action."""
+    out = []
+    for alarm in alarms:
+        name = alarm["AlarmName"]
+        if not alarm.get("ActionsEnabled", True):
+            out.append((name, "alarm %s has its actions disabled" % name))
+        elif not alarm.get("AlarmActions"):
+            out.append((name, "alarm %s has no alarm action: it pages no one" % name))
+    return out
 
 
 def check_eks(cluster, nodegroups, templates, app_private_subnets, sgs):
@@ -339,6 +357,7 @@ def main():
             az_count=dict(type="int", required=True),
             client_vpn=dict(type="bool", default=True),
             eks_clusters=dict(type="list", elements="str", default=[]),
+            alarm_prefix=dict(type="str"),
             fail_on_findings=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
@@ -448,10 +467,16 @@ def main():
                         templates[(lt["id"], str(lt.get("version")))] = versions[0]["LaunchTemplateData"] if versions else {}
                 findings.extend({"check": c, "resource": r, "message": m}
                                 for c, r, m in check_eks(cluster, groups, templates, app_private, app_sgs))
+        if p["alarm_prefix"]:
+            cloudwatch = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff(
+                catch_extra_error_codes=["InternalServiceError", "ServiceUnavailable"]))
+            alarms = paginate(cloudwatch, "describe_alarms", "MetricAlarms", AlarmNamePrefix=p["alarm_prefix"])
+            add("alarm_actions", check_alarm_actions(alarms))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="Failed to read AWS state")
 
-    run = [c for c in CHECKS if c != "client_vpn" or p["client_vpn"]] + (list(EKS_CHECKS) if p["eks_clusters"] else [])
+    run = [c for c in CHECKS if c != "client_vpn" or p["client_vpn"]] + (list(EKS_CHECKS) if p["eks_clusters"] else []) \
+        + (["alarm_actions"] if p["alarm_prefix"] else [])
     checks = dict((c, len([f for f in findings if f["check"] == c])) for c in run)
     result = dict(changed=False, passed=not findings, findings=findings, checks=checks, vpcs=tiers)
     if findings and p["fail_on_findings"]:

@@ -222,3 +222,22 @@ def test_each_eks_violation_is_named():
     assert "subnet-public" in found[("eks_placement", "eksplat-us-east-1")]
     assert "0.0.0.0/0" in found[("eks_security_groups", "sg-cp")]
     assert "sg-jump" in found[("eks_security_groups", "sg-eks")]
+
+
+def test_every_alarm_of_the_stack_pages_someone(aws_offline):
+    _stack(boto3.client("ec2", region_name="us-east-1"))
+    cw = boto3.client("cloudwatch", region_name="us-east-1")
+    topic = boto3.client("sns", region_name="us-east-1").create_topic(Name="s-us-east-1-oncall")["TopicArn"]
+    common = dict(MetricName="ErrorPortAllocation", Namespace="AWS/NATGateway", Statistic="Sum", Period=300,
+                  EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold")
+    cw.put_metric_alarm(AlarmName="s-us-east-1-paged", AlarmActions=[topic], **common)
+    assert _audit(alarm_prefix="s-us-east-1-")["checks"]["alarm_actions"] == 0
+    cw.put_metric_alarm(AlarmName="s-us-east-1-silent", **common)
+    cw.put_metric_alarm(AlarmName="s-us-east-1-muted", AlarmActions=[topic], ActionsEnabled=False, **common)
+    cw.put_metric_alarm(AlarmName="other-stack-silent", **common)  # not this stack's
+    result = _audit(alarm_prefix="s-us-east-1-")
+    assert result["failed"] is True
+    named = sorted((f["resource"], f["message"]) for f in result["findings"] if f["check"] == "alarm_actions")
+    assert named == [("s-us-east-1-muted", "alarm s-us-east-1-muted has its actions disabled"),
+                     ("s-us-east-1-silent", "alarm s-us-east-1-silent has no alarm action: it pages no one")]
+    assert "alarm_actions" not in _audit()["checks"]

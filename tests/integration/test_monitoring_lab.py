@@ -1,0 +1,148 @@
+"""playbooks/monitoring.yml on the lab emulator: the on-call topic encrypted with a key CloudWatch may
+use, alarms on the stack's NAT gateways, the given target groups and the host findings (metric filters
+on the hosts' log groups), each wired to the topic, and the region's dashboard; a rerun and check mode
+that change nothing; a removed alarm action repaired; teardown. Its own stack: a NAT gateway and two
+host log groups made directly, as provisioning and fluentd would leave them."""
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from labrun import PORT
+
+STACK = "monlab"
+REGION = "us-east-1"
+NAME = f"{STACK}-{REGION}"
+TG = {"target_group": "targetgroup/monlab-ingress/0123456789abcdef", "load_balancer": "net/monlab/0123456789abcdef"}
+EXTRA = json.dumps({"eks_platform_stack": STACK, "eks_platform_monitoring_enabled": True,
+                    "monitoring_subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}],
+                    "monitoring_target_groups": [TG]})
+ARGS = ("-e", EXTRA)
+HOSTS = [f"/eks-platform/{STACK}/hosts/i-0aaa", f"/eks-platform/{STACK}/hosts/i-0bbb"]
+
+
+def client(service):
+    return boto3.client(service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{PORT}",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def changed(run):
+    assert run.rc == 0, run.out[-3000:]
+    return run.recap["localhost"]["changed"]
+
+
+@pytest.fixture(scope="module")
+def nat(lab_aws):
+    ec2, logs = client("ec2"), client("logs")
+    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
+    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat_id = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=eip, TagSpecifications=[{
+        "ResourceType": "natgateway", "Tags": [{"Key": "devsecops:stack", "Value": STACK}]}])["NatGateway"]["NatGatewayId"]
+    for group in HOSTS:
+        logs.create_log_group(logGroupName=group)
+    yield nat_id
+    # the emulator is shared with the other integration tests; teardown.yml took the tagged NAT gateway
+    for call, kwargs in ((ec2.delete_nat_gateway, {"NatGatewayId": nat_id}), (ec2.release_address, {"AllocationId": eip}),
+                         (ec2.delete_subnet, {"SubnetId": subnet}), (ec2.delete_vpc, {"VpcId": vpc})):
+        try:
+            call(**kwargs)
+        except ec2.exceptions.ClientError:
+            pass
+
+
+@pytest.fixture(scope="module")
+def built(playbook, nat):
+    run = playbook("monitoring.yml", *ARGS)
+    assert changed(run) > 0
+    return nat
+
+
+def alarms():
+    return {a["AlarmName"]: a for a in client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{NAME}-")["MetricAlarms"]}
+
+
+def topic_arn():
+    return f"arn:aws:sns:{REGION}:123456789012:{NAME}-oncall"
+
+
+def test_the_topic_is_encrypted_with_a_key_cloudwatch_may_use(built):
+    sns, kms = client("sns"), client("kms")
+    attributes = sns.get_topic_attributes(TopicArn=topic_arn())["Attributes"]
+    key = kms.describe_key(KeyId=attributes["KmsMasterKeyId"])["KeyMetadata"]
+    assert key["KeyManager"] == "CUSTOMER"  # SNS's AWS-managed key would not let CloudWatch publish
+    policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    cloudwatch = [s for s in policy["Statement"] if s["Principal"].get("Service") == "cloudwatch.amazonaws.com"]
+    assert cloudwatch and set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+    subs = sns.list_subscriptions_by_topic(TopicArn=topic_arn())["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subs] == [("email", "oncall@example.com")]
+
+
+def test_every_alarm_pages_the_topic(built):
+    found = alarms()
+    assert sorted(found) == sorted([
+        f"{NAME}-nat-port-allocation-{built}", f"{NAME}-nat-packets-dropped-{built}",
+        f"{NAME}-unhealthy-monlab-ingress", f"{NAME}-no-healthy-monlab-ingress",
+        f"{NAME}-hosts-AideChanges", f"{NAME}-hosts-ClamavDetections", f"{NAME}-hosts-SelinuxDenials"])
+    for alarm in found.values():
+        assert alarm["AlarmActions"] == [topic_arn()] and alarm["OKActions"] == [topic_arn()], alarm["AlarmName"]
+    nat = found[f"{NAME}-nat-port-allocation-{built}"]
+    assert (nat["Namespace"], nat["MetricName"], nat["Dimensions"]) == (
+        "AWS/NATGateway", "ErrorPortAllocation", [{"Name": "NatGatewayId", "Value": built}])
+    no_healthy = found[f"{NAME}-no-healthy-monlab-ingress"]
+    assert (no_healthy["Namespace"], no_healthy["ComparisonOperator"], no_healthy["Threshold"]) == (
+        "AWS/NetworkELB", "LessThanThreshold", 1.0)
+
+
+def test_host_findings_are_counted_on_every_hosts_log_group(built):
+    logs = client("logs")
+    for group in HOSTS:
+        filters = {f["filterName"]: f for f in logs.describe_metric_filters(logGroupName=group)["metricFilters"]}
+        assert sorted(filters) == ["AideChanges", "ClamavDetections", "SelinuxDenials"]
+        assert filters["ClamavDetections"]["filterPattern"] == '"clamav-detection"'
+        assert filters["AideChanges"]["metricTransformations"][0]["metricNamespace"] == "EKSPlatform/Hosts"
+
+
+def test_the_dashboard_shows_the_findings_the_nat_gateway_and_the_targets(built):
+    body = json.loads(client("cloudwatch").get_dashboard(DashboardName=NAME)["DashboardBody"])
+    metrics = [m for w in body["widgets"] for m in w["properties"]["metrics"]]
+    assert ["EKSPlatform/Hosts", "SelinuxDenials"] in metrics
+    assert ["AWS/NATGateway", "BytesOutToDestination", "NatGatewayId", built] in metrics
+    assert ["AWS/NetworkELB", "HealthyHostCount", "TargetGroup", TG["target_group"], "LoadBalancer", TG["load_balancer"]] in metrics
+
+
+def test_a_rerun_and_check_mode_change_nothing(playbook, built):
+    assert changed(playbook("monitoring.yml", *ARGS)) == 0
+    assert changed(playbook("monitoring.yml", *ARGS, "--check")) == 0
+
+
+def test_an_alarm_without_its_action_is_repaired(playbook, built):
+    cw = client("cloudwatch")
+    alarm = alarms()[f"{NAME}-hosts-ClamavDetections"]
+    cw.put_metric_alarm(AlarmName=alarm["AlarmName"], MetricName=alarm["MetricName"], Namespace=alarm["Namespace"],
+                        Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold")
+    assert alarms()[alarm["AlarmName"]]["AlarmActions"] == []
+    assert changed(playbook("monitoring.yml", *ARGS)) == 1
+    assert alarms()[alarm["AlarmName"]]["AlarmActions"] == [topic_arn()]
+
+
+def test_bad_input_names_the_variable(playbook, built):
+    bad = json.dumps({"eks_platform_stack": STACK, "eks_platform_monitoring_enabled": True,
+                      "monitoring_subscriptions": [{"protocol": "sms", "endpoint": "+15555550100"}]})
+    run = playbook("monitoring.yml", "-e", bad)
+    assert run.rc != 0 and "monitoring_subscriptions: " in run.out
+    assert "monitoring_target_groups" not in run.out[run.out.rfind("fatal:"):]
+
+
+def test_teardown_removes_the_alarms_dashboard_topic_and_key(playbook, built):
+    run = playbook("teardown.yml", "-e", f"eks_platform_stack={STACK}", "-e", f"teardown_confirm={STACK}")
+    assert run.rc == 0, run.out[-3000:]
+    assert alarms() == {}
+    assert client("cloudwatch").list_dashboards(DashboardNamePrefix=NAME)["DashboardEntries"] == []
+    assert topic_arn() not in [t["TopicArn"] for t in client("sns").list_topics()["Topics"]]
+    keys = client("kms").list_aliases()["Aliases"]
+    key = [a["TargetKeyId"] for a in keys if a["AliasName"] == f"alias/{NAME}-oncall"]
+    assert not key or client("kms").describe_key(KeyId=key[0])["KeyMetadata"]["KeyState"] == "PendingDeletion"
