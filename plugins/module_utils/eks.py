@@ -15,6 +15,8 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
 # EKS's transient answers besides throttling (which AWSRetry retries by itself). Modules add what
 # is transient only for them, such as ResourceInUseException while an add-on applies a change.
 TRANSIENT_ERROR_CODES = ["ServerException", "ServiceUnavailableException"]
@@ -78,6 +80,14 @@ def wait_for_update(module, describe, update, timeout, what):
         module.fail_json(msg="Update %s (%s) of %s is %s: %s" % (
             update["id"], update.get("type"), what, update.get("status"),
             "; ".join("%s %s" % (e.get("errorCode"), e.get("errorMessage")) for e in update.get("errors") or [])))
+
+
+def find_cluster(client, name):
+    """DescribeCluster's cluster, or None when there is none (other errors are raised)."""
+    try:
+        return client.describe_cluster(name=name, aws_retry=True)["cluster"]
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None
 
 
 def cluster_snapshot(cluster):

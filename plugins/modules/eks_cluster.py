@@ -177,7 +177,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.ec2 import paginate
 from ansible_collections.devsecops.eks_platform.plugins.module_utils.eks import (
-    TRANSIENT_ERROR_CODES, call_while_iam_propagates, cluster_snapshot, sync_tags, wait_for_update)
+    TRANSIENT_ERROR_CODES, call_while_iam_propagates, cluster_snapshot, find_cluster, sync_tags, wait_for_update)
 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 AUTH_ORDER = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"]
@@ -201,10 +201,7 @@ class Cluster(object):
         self.module.fail_json_aws(e, msg="%s (cluster %s)" % (msg, self.p["name"]))
 
     def find(self):
-        try:
-            return self.client.describe_cluster(name=self.p["name"], aws_retry=True)["cluster"]
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return None
+        return find_cluster(self.client, self.p["name"])
 
     snapshot = staticmethod(cluster_snapshot)
 

@@ -4,11 +4,10 @@ as built, a rerun that changes nothing, check mode, an upgrade two minors ahead 
 repaired, teardown in dependency order. Its own stack, two AZs; tests run in file order."""
 from __future__ import annotations
 
-import boto3
 import pytest
 import yaml
 
-from labrun import PORT, REPO
+from labrun import PORT, REPO, changed, lab_client
 
 STACK = "ekslab"
 REGION = "us-east-1"
@@ -19,13 +18,7 @@ ALL_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 
 def client(service):
-    return boto3.client(service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{PORT}",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-def changed(run):
-    assert run.rc == 0, run.out[-3000:]
-    return run.recap["localhost"]["changed"]
+    return lab_client(service, REGION)
 
 
 @pytest.fixture(scope="module")

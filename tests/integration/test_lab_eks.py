@@ -3,17 +3,15 @@ backend for what moto lacks (add-ons, access entries, Pod Identity - lab/src/eks
 Create, a second run that changes nothing, check mode that writes nothing, delete."""
 from __future__ import annotations
 
-import boto3
 import pytest
 
-from labrun import PORT, REPO
+from labrun import REPO, changed, lab_client
 
 ROLE = "arn:aws:iam::123456789012:role/eks-lab-test"
 
 
 def client(service):
-    return boto3.client(service, region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{PORT}",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return lab_client(service)
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +28,7 @@ def cluster(lab_aws):
 
 
 def run(playbook, *extra):
-    result = playbook("eks_modules.yml", *extra, cwd=REPO / "tests" / "integration")
-    assert result.rc == 0, result.out[-3000:]
-    return result.recap["localhost"]["changed"]
+    return changed(playbook("eks_modules.yml", *extra, cwd=REPO / "tests" / "integration"))
 
 
 def test_create_then_nothing_to_change(playbook, cluster):

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 
-from labrun import PORT
+from labrun import changed, lab_client
 
 STACK = "monlab"
 REGION = "us-east-1"
@@ -24,13 +23,7 @@ HOSTS = [f"/eks-platform/{STACK}/hosts/i-0aaa", f"/eks-platform/{STACK}/hosts/i-
 
 
 def client(service):
-    return boto3.client(service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{PORT}",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-def changed(run):
-    assert run.rc == 0, run.out[-3000:]
-    return run.recap["localhost"]["changed"]
+    return lab_client(service, REGION)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 
-import boto3
 
-from labrun import PORT
+from labrun import PORT, lab_client
 
 STACK = "eksplat-lab"
 REGION = "us-gov-west-1"
@@ -17,8 +16,7 @@ AMI = {"owner": "099720109477", "name": "ubuntu/images/hvm-ssd/ubuntu-trusty-14.
 
 
 def _client(service):
-    return boto3.client(service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{PORT}",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return lab_client(service, REGION)
 
 
 def test_every_arn_is_in_the_accounts_partition(playbook, lab_aws):

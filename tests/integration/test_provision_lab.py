@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 
-from labrun import PORT
+from labrun import PORT, lab_client
 
 STACK = "eksplat-lab"
 REGION = "us-east-1"
 
 
 def ec2():
-    return boto3.client("ec2", region_name=REGION, endpoint_url=f"http://127.0.0.1:{PORT}",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return lab_client("ec2", REGION)
 
 
 def live(lab_aws, stack=STACK, region=REGION):
@@ -122,8 +120,7 @@ def test_app_vpc_has_no_internet_route_and_ssh_paths_are_exact(lab_aws):
     subnets = c.describe_subnets(Filters=[{"Name": "tag:devsecops:stack", "Values": [STACK]}])["Subnets"]
     assert len(subnets) == 12 and not [sn["SubnetId"] for sn in subnets if sn["MapPublicIpOnLaunch"]]
     # Only this account's flow logs may assume the delivery role, and it writes this account's groups only.
-    iam = boto3.client("iam", region_name=REGION, endpoint_url=f"http://127.0.0.1:{PORT}",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    iam = lab_client("iam", REGION)
     role = iam.get_role(RoleName=f"{STACK}-{REGION}-flow-logs")["Role"]
     cond = role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
     account = role["Arn"].split(":")[4]
