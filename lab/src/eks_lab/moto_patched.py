@@ -203,6 +203,65 @@ def _apply_patches() -> None:
 
     KmsBackend.schedule_key_deletion = schedule_key_deletion
 
+    patch_elbv2()
+
+
+_ELBV2_PATCHED = []
+
+
+def patch_elbv2() -> None:
+    """Gap 11: a network load balancer gets an application one's ARN (loadbalancer/app/...), so its
+    CloudWatch dimension (net/<name>/<id>) is wrong; and its AvailabilityZones omit the Elastic IP
+    of each subnet mapping (LoadBalancerAddresses), so a module comparing its mappings finds every
+    EIP gone. AWS answers both. (Also used by the unit tests' in-process moto; applied once.)"""
+    if _ELBV2_PATCHED:
+        return
+    _ELBV2_PATCHED.append(True)
+    from moto.elbv2 import models as elbv2_models
+
+    orig_make_arn = elbv2_models.make_arn_for_load_balancer
+    orig_create = elbv2_models.ELBv2Backend.create_load_balancer
+    orig_set_subnets = elbv2_models.ELBv2Backend.set_subnets
+    local = threading.local()
+
+    def make_arn(account_id, lb_id, name, region_name):  # noqa: ANN001
+        arn = orig_make_arn(account_id=account_id, lb_id=lb_id, name=name, region_name=region_name)
+        return arn.replace(":loadbalancer/app/", ":loadbalancer/net/") if getattr(local, "network", False) else arn
+
+    elbv2_models.make_arn_for_load_balancer = make_arn
+
+    def _allocations(mappings):  # noqa: ANN001
+        return {m["SubnetId"]: m["AllocationId"] for m in mappings or [] if m.get("AllocationId")}
+
+    def create_load_balancer(self, *args, **kwargs):  # noqa: ANN001
+        local.network = kwargs.get("loadbalancer_type") == "network"
+        try:
+            lb = orig_create(self, *args, **kwargs)
+        finally:
+            local.network = False
+        lb._allocations = _allocations(kwargs.get("subnet_mappings"))
+        return lb
+
+    def set_subnets(self, arn, subnets, subnet_mappings):  # noqa: ANN001
+        zones = orig_set_subnets(self, arn, subnets, subnet_mappings)
+        lb = self.load_balancers[arn]
+        lb._allocations = dict(getattr(lb, "_allocations", {}), **_allocations(subnet_mappings))
+        return zones
+
+    def availability_zones(self):  # noqa: ANN001
+        zones = []
+        for subnet in self.subnets:
+            zone = elbv2_models.AvailabilityZone(subnet)
+            allocation = getattr(self, "_allocations", {}).get(subnet.id)
+            if allocation:
+                zone.load_balancer_addresses = [{"AllocationId": allocation}]
+            zones.append(zone)
+        return zones
+
+    elbv2_models.ELBv2Backend.create_load_balancer = create_load_balancer
+    elbv2_models.ELBv2Backend.set_subnets = set_subnets
+    elbv2_models.FakeLoadBalancer.availability_zones = property(availability_zones)
+
 
 class CallCounter:
     """WSGI middleware counting AWS API requests (not the lab's own endpoints)."""
