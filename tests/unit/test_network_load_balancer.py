@@ -18,7 +18,7 @@ def world(aws_offline):
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.%d.0/24" % i, AvailabilityZone="us-east-1" + az)["Subnet"]["SubnetId"]
                for i, az in enumerate("ab")]
-    eips = [ec2.allocate_address(Domain="vpc")["AllocationId"] for _ in subnets]
+    eips = [ec2.allocate_address(Domain="vpc")["AllocationId"] for dummy in subnets]
     sgs = [ec2.create_security_group(GroupName="lb%d" % i, Description="lb", VpcId=vpc)["GroupId"] for i in range(2)]
     tg = elb.create_target_group(Name="ingress", Protocol="TCP", Port=443, VpcId=vpc, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
     args = dict(region="us-east-1", name="edge", security_groups=[sgs[0]], cross_zone_load_balancing=True,
