@@ -62,7 +62,9 @@ options:
     type: bool
     default: false
   deletion_protection:
-    description: Whether the load balancer refuses deletion.
+    description:
+      - Whether the load balancer refuses deletion. With I(state=absent) and V(false), a protected load balancer has its
+        protection turned off first; with V(true) its deletion is refused by AWS.
     type: bool
     default: false
   access_logs:
@@ -418,6 +420,10 @@ class NLB(object):
             self.changes.append("deleted")
             if not self.module.check_mode:
                 try:
+                    if before["attributes"].get("deletion_protection.enabled") == "true" and not self.p["deletion_protection"]:
+                        self.client.modify_load_balancer_attributes(
+                            LoadBalancerArn=lb["LoadBalancerArn"], aws_retry=True,
+                            Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}])
                     self.client.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"], aws_retry=True)
                 except ERRORS as e:
                     self.fail(e, "Failed to delete")

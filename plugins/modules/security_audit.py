@@ -47,6 +47,12 @@ description:
     host and node groups and sends only to the node group.
   - With O(alarm_prefix), C(alarm_actions) - every CloudWatch alarm whose name starts with it has its actions
     enabled and at least one alarm action (an alarm that pages no one is a finding).
+  - With O(lb_ports), the load balancer checks, on every ELBv2 load balancer in the stack's VPCs -
+    C(lb_placement) it is only in the LB VPC's public subnets;
+    C(lb_listeners) its listeners are only on O(lb_ports);
+    C(lb_tls_policy) every TLS or HTTPS listener has a current policy (C(ELBSecurityPolicy-TLS13-*));
+    C(lb_health_checks) every target group it forwards to has health checks on (and a path for HTTP or HTTPS);
+    C(lb_targets) no target is outside the App VPC (IP targets in its CIDR, instances in it).
   - The module never changes anything. Each finding names the offending resource.
 author:
   - DevSecOps Platform Team (@devsecops)
@@ -79,6 +85,11 @@ options:
     description: Name prefix of the stack's CloudWatch alarms (the monitoring role's C(<stack>-<region>-)); the
       C(alarm_actions) check runs only with it.
     type: str
+  lb_ports:
+    description: The load balancers' listener ports (the edge role's); the C(lb_*) checks run only with some.
+    type: list
+    elements: int
+    default: []
   fail_on_findings:
     description: Fail (naming every offending resource) when any check finds a violation.
     type: bool
@@ -139,6 +150,7 @@ CHECKS = ("ssh_sources", "app_egress", "security_egress", "igw_placement", "flow
 EKS_CHECKS = ("eks_endpoint", "eks_secrets_encryption", "eks_logging", "eks_placement", "eks_node_imdsv2", "eks_node_ssh",
               "eks_security_groups")
 EKS_LOG_TYPES = {"api", "audit", "authenticator", "controllerManager", "scheduler"}
+LB_CHECKS = ("lb_placement", "lb_listeners", "lb_tls_policy", "lb_health_checks", "lb_targets")
 LIVE = ["pending", "running", "stopping", "stopped"]
 
 
@@ -210,6 +222,39 @@ def check_alarm_actions(alarms):
             out.append((name, "alarm %s has its actions disabled" % name))
         elif not alarm.get("AlarmActions"):
             out.append((name, "alarm %s has no alarm action: it pages no one" % name))
+    return out
+
+
+def check_load_balancer(lb, listeners, target_groups, targets, lb_public_subnets, app_cidr, app_instances, ports):
+    """(check, resource, message) for one load balancer. target_groups: those it forwards to; targets:
+    target group ARN -> its registered targets; app_instances: IDs of the App VPC's instances."""
+    name, out = lb["LoadBalancerName"], []
+    subnets = sorted(z["SubnetId"] for z in lb.get("AvailabilityZones", []))
+    outside = [sn for sn in subnets if sn not in lb_public_subnets]
+    if outside:
+        out.append(("lb_placement", name, "load balancer %s is in subnet(s) %s, outside the LB VPC's public subnets"
+                    % (name, ", ".join(outside))))
+    for listener in listeners:
+        if listener["Port"] not in ports:
+            out.append(("lb_listeners", listener["ListenerArn"], "load balancer %s listens on port %s (%s), not one of %s"
+                        % (name, listener["Port"], listener["Protocol"], ports)))
+        if listener["Protocol"] in ("TLS", "HTTPS") and not str(listener.get("SslPolicy")).startswith("ELBSecurityPolicy-TLS13-"):
+            out.append(("lb_tls_policy", listener["ListenerArn"], "load balancer %s: the %s listener on port %s has policy %s, "
+                        "not a current ELBSecurityPolicy-TLS13-* one" % (name, listener["Protocol"], listener["Port"],
+                                                                         listener.get("SslPolicy"))))
+    net = ipaddress.ip_network(app_cidr)
+    for tg in target_groups:
+        tg_name = tg["TargetGroupName"]
+        if not tg.get("HealthCheckEnabled", True) or (tg.get("HealthCheckProtocol") in ("HTTP", "HTTPS") and not tg.get("HealthCheckPath")):
+            out.append(("lb_health_checks", tg_name, "target group %s of load balancer %s has no health check" % (tg_name, name)))
+        for target in targets.get(tg["TargetGroupArn"], []):
+            tid = target["Id"]
+            try:
+                inside = ipaddress.ip_address(tid) in net
+            except ValueError:
+                inside = tid in app_instances
+            if not inside:
+                out.append(("lb_targets", tid, "target %s of target group %s is outside the App VPC" % (tid, tg_name)))
     return out
 
 
@@ -358,6 +403,7 @@ def main():
             client_vpn=dict(type="bool", default=True),
             eks_clusters=dict(type="list", elements="str", default=[]),
             alarm_prefix=dict(type="str"),
+            lb_ports=dict(type="list", elements="int", default=[]),
             fail_on_findings=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
@@ -472,11 +518,27 @@ def main():
                 catch_extra_error_codes=["InternalServiceError", "ServiceUnavailable"]))
             alarms = paginate(cloudwatch, "describe_alarms", "MetricAlarms", AlarmNamePrefix=p["alarm_prefix"])
             add("alarm_actions", check_alarm_actions(alarms))
+        if p["lb_ports"]:
+            elbv2 = module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff(
+                catch_extra_error_codes=["InternalFailure", "ServiceUnavailable"]))
+            lb_public = set(sn["SubnetId"] for sn in paginate(client, "describe_subnets", "Subnets", Filters=[
+                {"Name": "vpc-id", "Values": [tiers["lb"]]}, {"Name": "tag:devsecops:tier", "Values": ["public"]}]))
+            app_instances = set(i["InstanceId"] for i in instances if i.get("VpcId") == tiers["app"])
+            for lb in paginate(elbv2, "describe_load_balancers", "LoadBalancers"):
+                if lb.get("VpcId") not in vpc_ids:
+                    continue
+                arn = lb["LoadBalancerArn"]
+                listeners = paginate(elbv2, "describe_listeners", "Listeners", LoadBalancerArn=arn)
+                groups = paginate(elbv2, "describe_target_groups", "TargetGroups", LoadBalancerArn=arn)
+                targets = dict((tg["TargetGroupArn"], [d["Target"] for d in elbv2.describe_target_health(
+                    TargetGroupArn=tg["TargetGroupArn"], aws_retry=True)["TargetHealthDescriptions"]]) for tg in groups)
+                findings.extend({"check": c, "resource": r, "message": m} for c, r, m in check_load_balancer(
+                    lb, listeners, groups, targets, lb_public, app_cidr[0], app_instances, p["lb_ports"]))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="Failed to read AWS state")
 
     run = [c for c in CHECKS if c != "client_vpn" or p["client_vpn"]] + (list(EKS_CHECKS) if p["eks_clusters"] else []) \
-        + (["alarm_actions"] if p["alarm_prefix"] else [])
+        + (["alarm_actions"] if p["alarm_prefix"] else []) + (list(LB_CHECKS) if p["lb_ports"] else [])
     checks = dict((c, len([f for f in findings if f["check"] == c])) for c in run)
     result = dict(changed=False, passed=not findings, findings=findings, checks=checks, vpcs=tiers)
     if findings and p["fail_on_findings"]:

@@ -241,3 +241,23 @@ def test_every_alarm_of_the_stack_pages_someone(aws_offline):
     assert named == [("s-us-east-1-muted", "alarm s-us-east-1-muted has its actions disabled"),
                      ("s-us-east-1-silent", "alarm s-us-east-1-silent has no alarm action: it pages no one")]
     assert "alarm_actions" not in _audit()["checks"]
+
+
+def test_load_balancer_checks_name_each_resource():
+    lb = {"LoadBalancerName": "edge", "AvailabilityZones": [{"SubnetId": "subnet-pub"}, {"SubnetId": "subnet-app"}]}
+    listeners = [{"ListenerArn": "l-443", "Port": 443, "Protocol": "TLS", "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"},
+                 {"ListenerArn": "l-22", "Port": 22, "Protocol": "TCP"},
+                 {"ListenerArn": "l-8443", "Port": 8443, "Protocol": "TLS", "SslPolicy": "ELBSecurityPolicy-2016-08"}]
+    groups = [{"TargetGroupArn": "tg1", "TargetGroupName": "ingress", "HealthCheckEnabled": True, "HealthCheckProtocol": "HTTPS",
+               "HealthCheckPath": "/healthz"},
+              {"TargetGroupArn": "tg2", "TargetGroupName": "rogue", "HealthCheckEnabled": False}]
+    targets = {"tg1": [{"Id": "10.30.1.5"}, {"Id": "i-app"}], "tg2": [{"Id": "192.0.2.7"}, {"Id": "i-elsewhere"}]}
+    found = security_audit.check_load_balancer(lb, listeners, groups, targets, {"subnet-pub"}, "10.30.0.0/16", {"i-app"}, [443, 8443])
+    assert [(c, r) for c, r, m in found] == [
+        ("lb_placement", "edge"), ("lb_listeners", "l-22"), ("lb_tls_policy", "l-8443"), ("lb_health_checks", "rogue"),
+        ("lb_targets", "192.0.2.7"), ("lb_targets", "i-elsewhere")]
+    assert "subnet-app" in found[0][2] and "port 22" in found[1][2]
+    placed = dict(lb, AvailabilityZones=[{"SubnetId": "subnet-pub"}])
+    clean = security_audit.check_load_balancer(placed, listeners[:1], groups[:1], {"tg1": [{"Id": "10.30.1.5"}]},
+                                               {"subnet-pub"}, "10.30.0.0/16", set(), [443])
+    assert clean == []

@@ -205,6 +205,21 @@ def _apply_patches() -> None:
 
     patch_elbv2()
 
+    # Gap 12: GetCertificate of an imported certificate answers the chain it was given plus an
+    # Amazon root CA. ACM answers the chain as imported, and community.aws.acm_certificate compares
+    # it: every run would import the certificate again.
+    from moto.acm.models import CertBundle
+
+    orig_bundle_init = CertBundle.__init__
+
+    def bundle_init(self, *args, **kwargs):  # noqa: ANN001
+        orig_bundle_init(self, *args, **kwargs)
+        chain = kwargs.get("chain")
+        if kwargs.get("cert_type", "IMPORTED") == "IMPORTED" and chain:
+            self.chain = chain
+
+    CertBundle.__init__ = bundle_init
+
 
 _ELBV2_PATCHED = []
 
