@@ -54,6 +54,14 @@ def test_the_nlb_is_public_on_one_eip_per_az_behind_the_lb_group(built):
     group = ec2.describe_security_groups(GroupIds=built["SecurityGroups"])["SecurityGroups"][0]
     assert group["GroupName"] == f"{STACK}-lb"
     assert [(r["FromPort"], r["ToPort"]) for r in group["IpPermissions"]] == [(443, 443)]
+    # the targets' group (the nodes the ingress proxies run on) admits the proxies' port from this group, and
+    # from no address range (besides it, only the EKS control plane's group, for webhooks)
+    groups = {g["GroupName"]: g for g in ec2.describe_security_groups(
+        Filters=[{"Name": "tag:devsecops:stack", "Values": [STACK]}])["SecurityGroups"]}
+    from_lb = [r for r in groups[f"{STACK}-eks-nodes"]["IpPermissions"] if r.get("FromPort") == 443]
+    assert [r["IpRanges"] for r in from_lb] == [[]]
+    assert sorted(p["GroupId"] for p in from_lb[0]["UserIdGroupPairs"]) == sorted(
+        [group["GroupId"], groups[f"{STACK}-eks-control-plane"]["GroupId"]])
 
 
 def test_tls_listener_and_health_checked_ip_targets_in_the_app_vpc(built):
