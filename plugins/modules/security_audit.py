@@ -53,6 +53,8 @@ description:
     C(lb_tls_policy) every TLS or HTTPS listener has a current policy (C(ELBSecurityPolicy-TLS13-*));
     C(lb_health_checks) every target group it forwards to has health checks on (and a path for HTTP or HTTPS);
     C(lb_targets) no target is outside the App VPC (IP targets in its CIDR, instances in it).
+  - With O(dns_zone_name), C(dns_record) - the zone holds this region's record (set identifier C(<stack>-<region>))
+    for O(dns_record_name), with a Route 53 health check that exists and checks the record's target.
   - The module never changes anything. Each finding names the offending resource.
 author:
   - DevSecOps Platform Team (@devsecops)
@@ -90,6 +92,13 @@ options:
     type: list
     elements: int
     default: []
+  dns_zone_name:
+    description: The stack's public zone (the dns role's); the C(dns_record) check runs only with it.
+    type: str
+  dns_record_name:
+    description: The service's name in the zone; empty is the zone apex.
+    type: str
+    default: ""
   fail_on_findings:
     description: Fail (naming every offending resource) when any check finds a violation.
     type: bool
@@ -258,6 +267,25 @@ def check_load_balancer(lb, listeners, target_groups, targets, lb_public_subnets
     return out
 
 
+def check_dns_record(record_sets, identifier, name, health_check):
+    """(resource, message) for this region's record among record_sets (those of its name): it exists, has a
+    health check, which exists (health_check: its GetHealthCheck answer or None) and checks the record's target."""
+    mine = [r for r in record_sets if r.get("SetIdentifier") == identifier]
+    if not mine:
+        return [(name, "no DNS record %s for %s: the region gets no traffic" % (name, identifier))]
+    record = mine[0]
+    if not record.get("HealthCheckId"):
+        return [(name, "DNS record %s (%s) has no health check: a failed region would keep its traffic" % (name, identifier))]
+    if health_check is None:
+        return [(record["HealthCheckId"], "health check %s of DNS record %s (%s) does not exist" % (record["HealthCheckId"], name, identifier))]
+    target = (record.get("AliasTarget") or {}).get("DNSName", "").rstrip(".").lower()
+    checked = health_check.get("HealthCheckConfig", {}).get("FullyQualifiedDomainName", "").rstrip(".").lower()
+    if target and checked != target:
+        return [(record["HealthCheckId"], "health check %s of DNS record %s (%s) checks %s, not its target %s"
+                 % (record["HealthCheckId"], name, identifier, checked or "no name", target))]
+    return []
+
+
 def check_eks(cluster, nodegroups, templates, app_private_subnets, sgs):
     """(check, resource, message) for one cluster. templates: {(template id, version): launch template data};
     sgs: {group id: group} of the App VPC."""
@@ -394,6 +422,29 @@ def check_client_vpn(endpoints, rules, bastion_cidrs):
     return findings
 
 
+def audit_dns(module, p):
+    """This region's record in the stack's zone (found by name), and its health check."""
+    route53 = module.client("route53", retry_decorator=AWSRetry.jittered_backoff(
+        catch_extra_error_codes=["PriorRequestNotComplete", "ServiceUnavailable", "InternalFailure"]))
+    zone_name = p["dns_zone_name"].rstrip(".") + "."
+    zones = [z for z in route53.list_hosted_zones_by_name(DNSName=zone_name, MaxItems="1", aws_retry=True)["HostedZones"]
+             if z["Name"] == zone_name and not z.get("Config", {}).get("PrivateZone")]
+    if not zones:
+        return [(zone_name, "no public hosted zone %s" % zone_name)]
+    name = (p["dns_record_name"] or p["dns_zone_name"]).rstrip(".") + "."
+    records = [r for r in paginate(route53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zones[0]["Id"])
+               if r["Name"] == name]
+    identifier = "%s-%s" % (p["stack"], module.region)
+    health = None
+    ids = [r.get("HealthCheckId") for r in records if r.get("SetIdentifier") == identifier and r.get("HealthCheckId")]
+    if ids:
+        try:
+            health = route53.get_health_check(HealthCheckId=ids[0], aws_retry=True)["HealthCheck"]
+        except is_boto3_error_code("NoSuchHealthCheck"):
+            health = None
+    return check_dns_record(records, identifier, name, health)
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -404,6 +455,8 @@ def main():
             eks_clusters=dict(type="list", elements="str", default=[]),
             alarm_prefix=dict(type="str"),
             lb_ports=dict(type="list", elements="int", default=[]),
+            dns_zone_name=dict(type="str"),
+            dns_record_name=dict(type="str", default=""),
             fail_on_findings=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
@@ -534,11 +587,14 @@ def main():
                     TargetGroupArn=tg["TargetGroupArn"], aws_retry=True)["TargetHealthDescriptions"]]) for tg in groups)
                 findings.extend({"check": c, "resource": r, "message": m} for c, r, m in check_load_balancer(
                     lb, listeners, groups, targets, lb_public, app_cidr[0], app_instances, p["lb_ports"]))
+        if p["dns_zone_name"]:
+            add("dns_record", audit_dns(module, p))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="Failed to read AWS state")
 
     run = [c for c in CHECKS if c != "client_vpn" or p["client_vpn"]] + (list(EKS_CHECKS) if p["eks_clusters"] else []) \
-        + (["alarm_actions"] if p["alarm_prefix"] else []) + (list(LB_CHECKS) if p["lb_ports"] else [])
+        + (["alarm_actions"] if p["alarm_prefix"] else []) + (list(LB_CHECKS) if p["lb_ports"] else []) \
+        + (["dns_record"] if p["dns_zone_name"] else [])
     checks = dict((c, len([f for f in findings if f["check"] == c])) for c in run)
     result = dict(changed=False, passed=not findings, findings=findings, checks=checks, vpcs=tiers)
     if findings and p["fail_on_findings"]:

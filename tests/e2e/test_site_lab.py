@@ -123,7 +123,7 @@ def test_site_provisions_maps_hardens_audits_and_reports(first, hosts):
         assert {t["Key"]: t["Value"] for t in inst["Tags"]}["devsecops:role"] == group.replace("_", "-")
         assert "tags" not in groups[group][host]
     # The live-state audit of the emulated AWS account passed and was written.
-    audit = json.loads((REPO / "reports" / "audit-eksplat-lab.json").read_text())
+    audit = json.loads((REPO / "reports" / "audit-eksplat-lab-us-east-1.json").read_text())
     assert audit["passed"], audit["findings"]
     # Both hosts hardened, every control passes on the real kernels (fluentd's daemon skipped).
     for host in hosts.values():

@@ -56,9 +56,17 @@ NOT_NAMED = {  # variables checked next to the wrong one, which must not be blam
     (["-e", "eks_nodes_desired_size=9"], "eks_nodes_desired_size: 9 is outside"),
     (["-e", '{"eks_addons": {"vpc-cni": "", "corends": ""}}'], "eks_addons: corends is not an EKS add-on"),
     (["-e", "eks_nodes_ami_id=ami-hardened"], "eks_nodes_ami_id: 'ami-hardened' is not an AMI ID"),
+    # the regions, the edge and DNS roles' input
+    (["-e", '{"eks_platform_regions": ["us-east-1", "us-west-2"], "eks_platform_region_cidrs": {"us-west-2": '
+            '{"security": "10.10.0.0/16", "lb": "10.60.0.0/16", "app": "10.70.0.0/16"}}}'],
+     "eks_platform_region_cidrs: us-east-1 security 10.10.0.0/16 overlaps us-west-2 security 10.10.0.0/16"),
+    (["-e", '{"eks_platform_edge_enabled": true, "edge_certificate_arn": "arn:aws:acm:us-west-2:123456789012:certificate/x"}'],
+     "edge_certificate_arn: arn:aws:acm:us-west-2:123456789012:certificate/x is in us-west-2, not us-east-1"),
+    (["-e", '{"edge_targets": ["10.30.0.10", "10.20.0.10"]}'], "edge_targets: 10.20.0.10 outside the App VPC 10.30.0.0/16"),
 ], ids=["malformed-cidr", "overlapping-cidrs", "plan-does-not-fit", "too-many-azs", "unknown-region", "az-count-not-int",
         "vpn-cidr-malformed", "vpn-cidr-overlaps-vpc", "lb-source-not-cidr", "no-ssh-key", "more-bastions-than-azs",
-        "stack-name", "no-client-ca", "gateway-service", "eks-version", "eks-principal", "eks-desired-size", "eks-addon", "eks-ami"])
+        "stack-name", "no-client-ca", "gateway-service", "eks-version", "eks-principal", "eks-desired-size", "eks-addon", "eks-ami",
+        "region-cidrs-overlap", "edge-certificate-region", "edge-target-outside"])
 def test_bad_input_fails_naming_the_variable_and_creates_nothing(playbook, lab_aws, extra, needle):
     before = lab_aws.call_count(PORT)
     run = playbook("provision.yml", *extra)
@@ -97,7 +105,7 @@ def test_provision_then_audit_passes(playbook, lab_aws, tmp_path):
     audit = playbook("devsecops.eks_platform.audit", cwd=tmp_path)
     assert audit.rc == 0, audit.out[-3000:]
     assert "All 7 security invariants hold" in audit.out
-    assert json.loads((tmp_path / "reports" / f"audit-{STACK}.json").read_text())["passed"] is True
+    assert json.loads((tmp_path / "reports" / f"audit-{STACK}-{REGION}.json").read_text())["passed"] is True
 
 
 def test_app_vpc_has_no_internet_route_and_ssh_paths_are_exact(lab_aws):

@@ -261,3 +261,19 @@ def test_load_balancer_checks_name_each_resource():
     clean = security_audit.check_load_balancer(placed, listeners[:1], groups[:1], {"tg1": [{"Id": "10.30.1.5"}]},
                                                {"subnet-pub"}, "10.30.0.0/16", set(), [443])
     assert clean == []
+
+
+def test_dns_record_checks_name_the_record_or_health_check():
+    name, ident = "app.example.com.", "s-us-east-1"
+    target = {"DNSName": "s-us-east-1-1.us-east-1.elb.amazonaws.com.", "HostedZoneId": "Z1", "EvaluateTargetHealth": True}
+    good = {"Name": name, "Type": "A", "SetIdentifier": ident, "Region": "us-east-1", "AliasTarget": target, "HealthCheckId": "hc-1"}
+    check = {"Id": "hc-1", "HealthCheckConfig": {"FullyQualifiedDomainName": "s-us-east-1-1.us-east-1.elb.amazonaws.com"}}
+    other = dict(good, SetIdentifier="s-us-west-2")
+    assert security_audit.check_dns_record([good, other], ident, name, check) == []
+    assert "no DNS record" in security_audit.check_dns_record([other], ident, name, check)[0][1]
+    unchecked = {k: v for k, v in good.items() if k != "HealthCheckId"}
+    assert "has no health check" in security_audit.check_dns_record([unchecked], ident, name, None)[0][1]
+    assert security_audit.check_dns_record([good], ident, name, None) == [
+        ("hc-1", "health check hc-1 of DNS record app.example.com. (s-us-east-1) does not exist")]
+    elsewhere = {"HealthCheckConfig": {"FullyQualifiedDomainName": "example.org"}}
+    assert "checks example.org" in security_audit.check_dns_record([good], ident, name, elsewhere)[0][1]

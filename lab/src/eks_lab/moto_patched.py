@@ -220,6 +220,32 @@ def _apply_patches() -> None:
 
     CertBundle.__init__ = bundle_init
 
+    # Gap 13: ChangeResourceRecordSets refuses a CREATE that repeats an earlier change of the zone
+    # ("but it already exists") whenever any record set sorts at or after its name, whatever its
+    # set identifier. Route 53 refuses only a record of the same name, type and set identifier, so
+    # a deleted latency record could never be created again. Check that, then let moto upsert.
+    from moto.route53.exceptions import ResourceRecordAlreadyExists
+    from moto.route53.models import Route53Backend
+
+    orig_change_rrsets = Route53Backend.change_resource_record_sets
+
+    def change_resource_record_sets(self, zoneid, change_list):  # noqa: ANN001
+        zone = self.get_hosted_zone(zoneid)
+        changes = []
+        for change in change_list:
+            rrset = change["ResourceRecordSet"]
+            if change["Action"] == "CREATE":
+                name = rrset["Name"].rstrip(".").lower() + "."
+                for existing in zone.rrsets:
+                    if (existing.name.rstrip(".").lower() + ".", existing.type, existing.set_identifier) == (
+                            name, rrset["Type"], rrset.get("SetIdentifier")):
+                        raise ResourceRecordAlreadyExists(name=name, _type=rrset["Type"])
+                change = dict(change, Action="UPSERT")
+            changes.append(change)
+        return orig_change_rrsets(self, zoneid, changes)
+
+    Route53Backend.change_resource_record_sets = change_resource_record_sets
+
 
 _ELBV2_PATCHED = []
 
