@@ -7,7 +7,9 @@ cd "$REPO"
 
 APT_PACKAGES=(git python3-venv openssh-client shellcheck
   # lab hosts: debootstrap images, systemd containers, qemu VMs, the guests' proxy relay
-  debootstrap docker.io qemu-system-x86 qemu-utils e2fsprogs netcat-openbsd)
+  debootstrap docker.io qemu-system-x86 qemu-utils e2fsprogs netcat-openbsd
+  # the architecture diagram (playbooks/diagram.yml renders with dot)
+  graphviz)
 # Extra packages (space separated) from the caller, e.g. the lab image builders.
 read -r -a EXTRA <<< "${EKS_LAB_EXTRA_APT:-}"
 APT_PACKAGES+=("${EXTRA[@]}")
