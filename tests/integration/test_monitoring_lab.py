@@ -15,9 +15,11 @@ STACK = "monlab"
 REGION = "us-east-1"
 NAME = f"{STACK}-{REGION}"
 TG = {"target_group": "targetgroup/monlab-ingress/0123456789abcdef", "load_balancer": "net/monlab/0123456789abcdef"}
+CANARY_URL = "https://app.monlab.example.com/"
 EXTRA = json.dumps({"eks_platform_stack": STACK, "eks_platform_monitoring_enabled": True,
                     "monitoring_subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}],
-                    "monitoring_target_groups": [TG]})
+                    "monitoring_target_groups": [TG], "monitoring_canary_enabled": True,
+                    "dns_record_name": "app.monlab.example.com", "monitoring_canary_marker": "eks-platform-ok"})
 ARGS = ("-e", EXTRA)
 HOSTS = [f"/eks-platform/{STACK}/hosts/i-0aaa", f"/eks-platform/{STACK}/hosts/i-0bbb"]
 
@@ -79,7 +81,7 @@ def test_every_alarm_pages_the_topic(built):
     assert sorted(found) == sorted([
         f"{NAME}-nat-port-allocation-{built}", f"{NAME}-nat-packets-dropped-{built}",
         f"{NAME}-unhealthy-monlab-ingress", f"{NAME}-no-healthy-monlab-ingress",
-        f"{NAME}-hosts-AideChanges", f"{NAME}-hosts-ClamavDetections", f"{NAME}-hosts-SelinuxDenials"])
+        f"{NAME}-hosts-AideChanges", f"{NAME}-hosts-ClamavDetections", f"{NAME}-hosts-SelinuxDenials", f"{NAME}-canary"])
     for alarm in found.values():
         assert alarm["AlarmActions"] == [topic_arn()] and alarm["OKActions"] == [topic_arn()], alarm["AlarmName"]
     nat = found[f"{NAME}-nat-port-allocation-{built}"]
@@ -88,6 +90,26 @@ def test_every_alarm_pages_the_topic(built):
     no_healthy = found[f"{NAME}-no-healthy-monlab-ingress"]
     assert (no_healthy["Namespace"], no_healthy["ComparisonOperator"], no_healthy["Threshold"]) == (
         "AWS/NetworkELB", "LessThanThreshold", 1.0)
+
+
+def test_the_canary_calls_the_service_through_dns_every_5_minutes_and_pages_when_it_fails(built):
+    canary = client("synthetics").get_canary(Name=NAME)["Canary"]
+    assert canary["Status"]["State"] == "RUNNING"
+    assert canary["Schedule"]["Expression"] == "rate(5 minutes)" and canary["RuntimeVersion"].startswith("syn-nodejs-")
+    bucket = f"{NAME}-123456789012-canary"
+    assert canary["ArtifactS3Location"] == f"s3://{bucket}/runs"
+    s3 = client("s3")
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0][
+        "ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert [r["Expiration"]["Days"] for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]] == [31]
+    role = client("iam").get_role(RoleName=f"{NAME}-canary")["Role"]
+    assert canary["ExecutionRoleArn"] == role["Arn"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+    alarm = alarms()[f"{NAME}-canary"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Dimensions"]) == (
+        "CloudWatchSynthetics", "SuccessPercent", [{"Name": "CanaryName", "Value": NAME}])
+    assert alarm["TreatMissingData"] == "breaching" and alarm["AlarmActions"] == [topic_arn()]
+    assert CANARY_URL in alarm["AlarmDescription"]
 
 
 def test_host_findings_are_counted_on_every_hosts_log_group(built):
@@ -134,6 +156,8 @@ def test_teardown_removes_the_alarms_dashboard_topic_and_key(playbook, built):
     run = playbook("teardown.yml", "-e", f"eks_platform_stack={STACK}", "-e", f"teardown_confirm={STACK}")
     assert run.rc == 0, run.out[-3000:]
     assert alarms() == {}
+    assert client("synthetics").describe_canaries(Names=[NAME])["Canaries"] == []
+    assert f"{NAME}-123456789012-canary" not in [b["Name"] for b in client("s3").list_buckets()["Buckets"]]
     assert client("cloudwatch").list_dashboards(DashboardNamePrefix=NAME)["DashboardEntries"] == []
     assert topic_arn() not in [t["TopicArn"] for t in client("sns").list_topics()["Topics"]]
     keys = client("kms").list_aliases()["Aliases"]

@@ -332,9 +332,10 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))
     _apply_patches()
-    from . import eks_extra, faults
+    from . import eks_extra, faults, synthetics_extra
 
     eks_extra.apply()
+    synthetics_extra.apply()
     faults.apply(faults.settings_from_env())
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, CallCounter(app), threaded=True,
