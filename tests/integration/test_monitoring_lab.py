@@ -127,6 +127,10 @@ def test_the_dashboard_shows_the_findings_the_nat_gateway_and_the_targets(built)
     assert ["EKSPlatform/Hosts", "SelinuxDenials"] in metrics
     assert ["AWS/NATGateway", "BytesOutToDestination", "NatGatewayId", built] in metrics
     assert ["AWS/NetworkELB", "HealthyHostCount", "TargetGroup", TG["target_group"], "LoadBalancer", TG["load_balancer"]] in metrics
+    assert ["AWS/NetworkELB", "ProcessedBytes", "LoadBalancer", TG["load_balancer"]] in metrics
+    assert ["AWS/NetworkELB", "TCP_Target_Reset_Count", "LoadBalancer", TG["load_balancer"]] in metrics
+    assert ["CloudWatchSynthetics", "SuccessPercent", "CanaryName", NAME] in metrics
+    assert not [m for m in metrics if m[0] == "ContainerInsights"]  # this stack has no cluster
 
 
 def test_a_rerun_and_check_mode_change_nothing(playbook, built):
