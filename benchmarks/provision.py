@@ -9,9 +9,14 @@ Targets (issue 10, design goals, not tests): no-op rerun <= 30% of the first run
 <= 60 AWS API calls.
 
     .venv/bin/python benchmarks/provision.py [--azs 3 2] [--eks]
+    .venv/bin/python benchmarks/provision.py --regions [--azs 2]
 
 --eks adds the EKS cluster (eks_platform_eks_enabled=true: the eks role, the private cluster's
 endpoints, and the fingerprint's EKS reads).
+
+--regions: the first run of provision.yml then edge.yml (the load balancer) for one region
+(us-east-1) and for two (us-east-1 and us-west-2 through eks_platform_regions, in parallel), their
+wall times, API calls and ratio. Target (issue 12): two regions at most 1.3x one region's wall time.
 """
 from __future__ import annotations
 
@@ -44,14 +49,43 @@ def play(name: str, *extra: str) -> tuple[float, int, str]:
     return elapsed, aws.call_count(PORT) - before, recap[-1] if recap else ""
 
 
+EDGE = ('{"eks_platform_edge_enabled": true, "edge_targets": ["10.30.128.10"], '
+        '"edge_certificate": "{{ client_vpn_server_certificate }}", "edge_certificate_private_key": "{{ client_vpn_server_private_key }}", '
+        '"edge_certificate_chain": "{{ client_vpn_server_certificate_chain }}"}')
+
+
+def regions(azs: int) -> None:
+    """One region, then two in one run: provision.yml + edge.yml, first run."""
+    print(f"{'regions':>8} {'AZs':>4} {'provision s':>12} {'edge s':>7} {'total s':>8} {'calls':>6}")
+    totals = {}
+    for names in (["us-east-1"], ["us-east-1", "us-west-2"]):
+        aws.reset(PORT)
+        extra = ("-e", f"eks_platform_az_count={azs}", "-e", '{"eks_platform_regions": %s}' % str(names).replace("'", '"'),
+                 "-e", EDGE)
+        provision, provision_calls, _recap = play("provision.yml", *extra)
+        edge, edge_calls, _recap = play("edge.yml", *extra)
+        totals[len(names)] = provision + edge
+        print(f"{len(names):>8} {azs:>4} {provision:>12.1f} {edge:>7.1f} {provision + edge:>8.1f} {provision_calls + edge_calls:>6}",
+              flush=True)
+        play("teardown.yml", *extra, "-e", "teardown_confirm=eksplat-lab")
+    print(f"two regions / one region: {totals[2] / totals[1]:.2f}x wall time (target <= 1.3x, on {os.cpu_count()} cores)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--azs", type=int, nargs="+", default=[3, 2])
     ap.add_argument("--eks", action="store_true", help="with the EKS cluster")
+    ap.add_argument("--regions", action="store_true", help="one region, then two in one run")
     args = ap.parse_args()
     pki.ensure()
     aws.down(PORT)
     aws.up(PORT)
+    if args.regions:
+        try:
+            regions(args.azs[0] if args.azs != [3, 2] else 2)
+        finally:
+            aws.down(PORT)
+        return
     try:
         print(f"{'AZs':>4} {'first run s':>12} {'calls':>6} {'no-op s':>8} {'calls':>6} {'no-op/first':>12} "
               f"{'roles rerun s':>14} {'calls':>6}  no-op recap")
