@@ -62,7 +62,8 @@ NOT_NAMED = {  # variables checked next to the wrong one, which must not be blam
      "eks_platform_region_cidrs: us-east-1 security 10.10.0.0/16 overlaps us-west-2 security 10.10.0.0/16"),
     (["-e", '{"eks_platform_edge_enabled": true, "edge_certificate_arn": "arn:aws:acm:us-west-2:123456789012:certificate/x"}'],
      "edge_certificate_arn: arn:aws:acm:us-west-2:123456789012:certificate/x is in us-west-2, not us-east-1"),
-    (["-e", '{"edge_targets": ["10.30.0.10", "10.20.0.10"]}'], "edge_targets: 10.20.0.10 outside the App VPC 10.30.0.0/16"),
+    (["-e", '{"eks_platform_edge_enabled": true, "edge_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/x", '
+            '"edge_targets": ["10.30.0.10", "10.20.0.10"]}'], "edge_targets: 10.20.0.10 outside the App VPC 10.30.0.0/16"),
 ], ids=["malformed-cidr", "overlapping-cidrs", "plan-does-not-fit", "too-many-azs", "unknown-region", "az-count-not-int",
         "vpn-cidr-malformed", "vpn-cidr-overlaps-vpc", "lb-source-not-cidr", "no-ssh-key", "more-bastions-than-azs",
         "stack-name", "no-client-ca", "gateway-service", "eks-version", "eks-principal", "eks-desired-size", "eks-addon", "eks-ami",

@@ -31,7 +31,7 @@ ALLOWED = re.compile(r"^(MANIFEST\.json|FILES\.json|README\.md|COPYING|CHANGELOG
                      r"|changelogs/(changelog|config)\.yaml"
                      r"|docs/[^/]+\.md|docs/docsite/links\.yml"
                      r"|meta/(runtime|execution-environment)\.yml|meta/ee-(requirements|bindep)\.txt"
-                     r"|playbooks/([^/]+|tasks/[^/]+)\.yml"
+                     r"|playbooks/([^/]+|tasks/[^/]+)\.yml|playbooks/templates/[^/]+\.j2"
                      r"|plugins/(modules|callback|filter|test|plugin_utils|module_utils|doc_fragments)/[^/]+\.(py|yml)"
                      r"|roles/[^/]+/(README\.md|(defaults|vars|handlers|tasks|meta)/[^/]+\.yml|templates/.+)"
                      r")$")
