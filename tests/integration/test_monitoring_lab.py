@@ -2,26 +2,32 @@
 use, alarms on the stack's NAT gateways, the given target groups and the host findings (metric filters
 on the hosts' log groups), each wired to the topic, and the region's dashboard; a rerun and check mode
 that change nothing; a removed alarm action repaired; teardown. Its own stack: a NAT gateway and two
-host log groups made directly, as provisioning and fluentd would leave them."""
+host log groups, the Client VPN's connection log group and the dns role's zone, health check and record,
+made directly as provisioning, fluentd and the dns role would leave them. In us-west-2: Route 53's
+health-check metrics are only in us-east-1, so the DNS alarm and the topic it pages are built there."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from labrun import changed, lab_client
 
 STACK = "monlab"
-REGION = "us-east-1"
+REGION = "us-west-2"
+ZONE = "monlab.example.com"
 NAME = f"{STACK}-{REGION}"
 TG = {"target_group": "targetgroup/monlab-ingress/0123456789abcdef", "load_balancer": "net/monlab/0123456789abcdef"}
 CANARY_URL = "https://app.monlab.example.com/"
 EXTRA = json.dumps({"eks_platform_stack": STACK, "eks_platform_monitoring_enabled": True,
                     "monitoring_subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}],
                     "monitoring_target_groups": [TG], "monitoring_canary_enabled": True,
+                    "eks_platform_region": REGION, "eks_platform_dns_enabled": True, "dns_zone_name": ZONE,
                     "dns_record_name": "app.monlab.example.com", "monitoring_canary_marker": "eks-platform-ok"})
 ARGS = ("-e", EXTRA)
 HOSTS = [f"/eks-platform/{STACK}/hosts/i-0aaa", f"/eks-platform/{STACK}/hosts/i-0bbb"]
+VPN_LOG = f"/eks-platform/{STACK}/client-vpn"
 
 
 def client(service):
@@ -36,9 +42,18 @@ def nat(lab_aws):
     eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
     nat_id = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=eip, TagSpecifications=[{
         "ResourceType": "natgateway", "Tags": [{"Key": "devsecops:stack", "Value": STACK}]}])["NatGateway"]["NatGatewayId"]
-    for group in HOSTS:
+    for group in HOSTS + [VPN_LOG]:
         logs.create_log_group(logGroupName=group)
-    yield nat_id
+    route53 = client("route53")
+    zone = route53.create_hosted_zone(Name=ZONE, CallerReference="monlab")["HostedZone"]["Id"]
+    check = route53.create_health_check(CallerReference="monlab-check", HealthCheckConfig={
+        "Type": "HTTPS", "FullyQualifiedDomainName": "monlab-nlb.elb.us-west-2.amazonaws.com", "Port": 443,
+        "ResourcePath": "/healthz"})["HealthCheck"]["Id"]
+    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+        "Name": "app.monlab.example.com", "Type": "A", "SetIdentifier": NAME, "Region": REGION, "HealthCheckId": check,
+        "AliasTarget": {"HostedZoneId": "Z18D5FSROUN65G", "DNSName": "monlab-nlb.elb.us-west-2.amazonaws.com",
+                        "EvaluateTargetHealth": True}}}]})
+    yield nat_id, check
     # the emulator is shared with the other integration tests; teardown.yml took the tagged NAT gateway
     for call, kwargs in ((ec2.delete_nat_gateway, {"NatGatewayId": nat_id}), (ec2.release_address, {"AllocationId": eip}),
                          (ec2.delete_subnet, {"SubnetId": subnet}), (ec2.delete_vpc, {"VpcId": vpc})):
@@ -52,7 +67,12 @@ def nat(lab_aws):
 def built(playbook, nat):
     run = playbook("monitoring.yml", *ARGS)
     assert changed(run) > 0
-    return nat
+    return nat[0]
+
+
+@pytest.fixture(scope="module")
+def health_check(nat):
+    return nat[1]
 
 
 def alarms():
@@ -81,7 +101,8 @@ def test_every_alarm_pages_the_topic(built):
     assert sorted(found) == sorted([
         f"{NAME}-nat-port-allocation-{built}", f"{NAME}-nat-packets-dropped-{built}",
         f"{NAME}-unhealthy-monlab-ingress", f"{NAME}-no-healthy-monlab-ingress",
-        f"{NAME}-hosts-AideChanges", f"{NAME}-hosts-ClamavDetections", f"{NAME}-hosts-SelinuxDenials", f"{NAME}-canary"])
+        f"{NAME}-hosts-AideChanges", f"{NAME}-hosts-ClamavDetections", f"{NAME}-hosts-SelinuxDenials", f"{NAME}-canary",
+        f"{NAME}-client-vpn-connection-failures"])
     for alarm in found.values():
         assert alarm["AlarmActions"] == [topic_arn()] and alarm["OKActions"] == [topic_arn()], alarm["AlarmName"]
     nat = found[f"{NAME}-nat-port-allocation-{built}"]
@@ -110,6 +131,35 @@ def test_the_canary_calls_the_service_through_dns_every_5_minutes_and_pages_when
         "CloudWatchSynthetics", "SuccessPercent", [{"Name": "CanaryName", "Value": NAME}])
     assert alarm["TreatMissingData"] == "breaching" and alarm["AlarmActions"] == [topic_arn()]
     assert CANARY_URL in alarm["AlarmDescription"]
+
+
+def test_failed_client_vpn_connections_page(built):
+    logs = client("logs")
+    (flt,) = logs.describe_metric_filters(logGroupName=VPN_LOG)["metricFilters"]
+    transformation = flt["metricTransformations"][0]
+    assert (transformation["metricNamespace"], transformation["metricName"]) == ("EKSPlatform/Access", "ClientVpnConnectionFailures")
+    # the endpoint's connection log is JSON: a failed attempt matches, a successful one does not
+    pattern = re.compile(flt["filterPattern"].strip("%"))
+    assert pattern.search('{"connection-log-type": "connection-attempt", "connection-attempt-status": "failed"}')
+    assert pattern.search('{"connection-attempt-status":"failed","connection-attempt-failure-reason":"NA"}')
+    assert not pattern.search('{"connection-attempt-status": "successful", "connection-attempt-failure-reason": "NA"}')
+    alarm = alarms()[f"{NAME}-client-vpn-connection-failures"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == ("EKSPlatform/Access", "ClientVpnConnectionFailures", 2.0)
+
+
+def test_the_regions_dns_health_check_pages_from_us_east_1(built, health_check):
+    """Route 53 publishes HealthCheckStatus only in us-east-1: the alarm is there, on a topic there."""
+    east = lab_client("cloudwatch", "us-east-1")
+    (alarm,) = east.describe_alarms(AlarmNames=[f"{NAME}-dns-health"])["MetricAlarms"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Dimensions"]) == (
+        "AWS/Route53", "HealthCheckStatus", [{"Name": "HealthCheckId", "Value": health_check}])
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["TreatMissingData"]) == ("LessThanThreshold", 1.0, "breaching")
+    east_topic = f"arn:aws:sns:us-east-1:123456789012:{STACK}-us-east-1-oncall"
+    assert alarm["AlarmActions"] == [east_topic] and alarm["OKActions"] == [east_topic]
+    attributes = lab_client("sns", "us-east-1").get_topic_attributes(TopicArn=east_topic)["Attributes"]
+    assert lab_client("kms", "us-east-1").describe_key(KeyId=attributes["KmsMasterKeyId"])["KeyMetadata"]["KeyManager"] == "CUSTOMER"
+    subs = lab_client("sns", "us-east-1").list_subscriptions_by_topic(TopicArn=east_topic)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subs] == [("email", "oncall@example.com")]
 
 
 def test_host_findings_are_counted_on_every_hosts_log_group(built):
@@ -157,9 +207,12 @@ def test_bad_input_names_the_variable(playbook, built):
 
 
 def test_teardown_removes_the_alarms_dashboard_topic_and_key(playbook, built):
-    run = playbook("teardown.yml", "-e", f"eks_platform_stack={STACK}", "-e", f"teardown_confirm={STACK}")
+    run = playbook("teardown.yml", *ARGS, "-e", f"teardown_confirm={STACK}")
     assert run.rc == 0, run.out[-3000:]
     assert alarms() == {}
+    assert lab_client("cloudwatch", "us-east-1").describe_alarms(AlarmNamePrefix=f"{STACK}-")["MetricAlarms"] == []
+    east_topics = [t["TopicArn"] for t in lab_client("sns", "us-east-1").list_topics()["Topics"]]
+    assert f"arn:aws:sns:us-east-1:123456789012:{STACK}-us-east-1-oncall" not in east_topics
     assert client("synthetics").describe_canaries(Names=[NAME])["Canaries"] == []
     assert f"{NAME}-123456789012-canary" not in [b["Name"] for b in client("s3").list_buckets()["Buckets"]]
     assert client("cloudwatch").list_dashboards(DashboardNamePrefix=NAME)["DashboardEntries"] == []
