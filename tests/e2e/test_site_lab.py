@@ -205,6 +205,8 @@ def test_site_rerun_is_a_no_op(tmp_path_factory, hosts):
 def test_drift_report_lists_drift_and_changes_nothing(tmp_path_factory, hosts):
     on_host("jump_host", "setenforce 0 && sed -i 's/^MaxAuthTries .*/MaxAuthTries 10/' /etc/ssh/sshd_config"
                          " && echo tampered >> /etc/issue.net"
+                         # another agent's rules (kube-proxy's on a node) and a changed firewall file
+                         " && nft add table ip kube_proxy_sim && echo '# drift' >> /etc/nftables.conf"
                          f" && printf '%s' '{EICAR}' > /root/eicar.com"
                          " && systemctl start eks-aide-check.service eks-clamav-scan.service")
     # The jump host only: the bastion shares the two cores and is compliant (the rerun proved it).
@@ -247,4 +249,7 @@ def test_scheduled_run_repairs_drift_and_names_an_unreachable_host(tmp_path_fact
     assert report["controls"]["failed"] == 0 and report["selinux_mode"] == "Enforcing"
     assert on_host("jump_host", "getenforce").stdout.strip() == "Enforcing"
     assert "MaxAuthTries 3" in on_host("jump_host", "sshd -T | grep -i maxauthtries").stdout.replace("maxauthtries", "MaxAuthTries")
-    on_host("jump_host", "rm -f /root/eicar.com")
+    # The firewall was reloaded (its file had drifted) replacing only its own table.
+    assert "policy drop" in on_host("jump_host", "nft list chain inet eks_platform input").stdout
+    assert on_host("jump_host", "nft list table ip kube_proxy_sim", check=False).returncode == 0
+    on_host("jump_host", "rm -f /root/eicar.com && nft delete table ip kube_proxy_sim")

@@ -7,8 +7,12 @@ def test_sshd_effective_settings(host):  # NIST AC-17, IA-2; CIS 5.2.x
     assert "passwordauthentication no" in cfg
     assert "x11forwarding no" in cfg
     assert "maxauthtries 3" in cfg
+    # Both lists are set: sshd admits only a user in both, so the operator is kept in each.
+    users = {line.split()[1] for line in cfg.splitlines() if line.startswith("allowusers ")}
     groups = {line.split()[1] for line in cfg.splitlines() if line.startswith("allowgroups ")}
-    assert groups == {"sshusers", "root"}  # the operator's group is always kept
+    assert users == {"deploy", "root"} and groups == {"sshusers", "root"}
+    for setting in ("maxsessions 4", "maxstartups 10:30:60", "compression no", "tcpkeepalive no"):
+        assert setting in cfg, setting
 
 
 def test_sshd_config_validated_and_private(host):
@@ -41,6 +45,15 @@ def test_sysctl_file_restored(host):  # NIST SC-7; CIS 3.x
     assert "net.ipv4.conf.all.accept_redirects = 0" in conf
     assert "accept_redirects = 1" not in conf
     assert "net.ipv4.ip_forward = 0" in conf
+    for line in ("kernel.kexec_load_disabled = 1", "kernel.unprivileged_bpf_disabled = 1", "fs.protected_regular = 2",
+                 "net.ipv6.conf.all.accept_source_route = 0", "net.ipv6.conf.all.forwarding = 0", "kernel.core_uses_pid = 1"):
+        assert line in conf, line
+
+
+def test_no_core_dumps(host):  # CIS 1.5.1
+    assert "*    hard    core    0" in host.file("/etc/security/limits.d/90-eks-platform-core.conf").content_string
+    coredump = host.file("/etc/systemd/coredump.conf.d/90-eks-platform.conf").content_string
+    assert "Storage=none" in coredump and "ProcessSizeMax=0" in coredump
 
 
 def test_unneeded_packages_absent_and_baseline_present(host):  # NIST CM-7

@@ -15,6 +15,10 @@ def test_clamd_running_again_after_drift(host):
     # one copy of the signatures in memory during a reload (two need ~2.4 GiB with the official ones)
     assert "ConcurrentDatabaseReload no" in host.file("/etc/clamav/clamd.conf").content_string
     assert host.service("clamav-freshclam").is_running
+    socket = host.file("/var/run/clamav/clamd.ctl")
+    assert socket.is_socket and socket.mode == 0o660 and socket.group == "clamav"
+    # and where systemd holds the socket (the official databases present), its unit says the same
+    assert host.run("systemctl show -p SocketMode clamav-daemon.socket").stdout.strip() == "SocketMode=0660"
 
 
 def test_scans_scheduled_four_times_a_day_at_low_priority(host):
