@@ -69,3 +69,21 @@ def test_unattended_security_upgrades(host):  # NIST SI-2
 
 def test_package_proxy_persisted(host):
     assert ":3142" in host.file("/etc/apt/apt.conf.d/01eks-platform-proxy").content_string
+
+
+def test_kernel_modules_disabled_except_mounted_filesystems(host):  # CIS 1.1.1, 3.2
+    conf = host.file("/etc/modprobe.d/eks-platform-disabled.conf").content_string
+    for module in ("cramfs", "udf", "usb-storage", "firewire-core", "dccp", "sctp", "rds", "tipc", "vfat"):
+        assert f"install {module} /bin/false" in conf and f"blacklist {module}" in conf, module
+    for module in ("tmpfs", "squashfs", "overlay"):  # tmpfs is mounted here; containerd needs the others
+        assert f" {module} " not in conf and not conf.rstrip().endswith(module), module
+
+
+def test_banners_shell_timeout_and_sudo_log_rotation(host):  # CIS 1.7, 5.4.3.2, 5.4.3.3
+    for path in ("/etc/issue", "/etc/issue.net"):
+        text = host.file(path).content_string
+        assert text.startswith("Authorized use only.") and "\\" not in text and "Debian" not in text, path
+    assert host.run("bash -lc 'echo $TMOUT; umask'").stdout.split() == ["900", "0027"]
+    assert host.run("bash -lc 'TMOUT=0'").rc != 0  # read-only
+    assert "/var/log/sudo.log {" in host.file("/etc/logrotate.d/eks-platform-sudo").content_string
+    assert host.run("logrotate --debug /etc/logrotate.d/eks-platform-sudo").rc == 0
