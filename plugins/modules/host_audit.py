@@ -230,6 +230,27 @@ def check_selinux(audit, expected):
     return mode
 
 
+AUDIT_RULES_FILE = "/etc/audit/audit.rules"
+
+
+def rules_not_loaded(rules_file_lines, loaded_lines):
+    """What the rules file (augenrules' merge of rules.d) asks for and the kernel does not hold: each
+    watch (-w path) and each path rule (-F path=...) by its path, and any shortfall in the number of
+    rules (auditctl rewrites syscall rules - order, -k as -F key= - so those are counted)."""
+    wanted = [line.split("#", 1)[0].strip() for line in rules_file_lines]
+    wanted = [line for line in wanted if line.startswith(("-w ", "-a "))]
+    loaded = [line.strip() for line in loaded_lines if line.strip().startswith(("-w ", "-a "))]
+    held = set(re.findall(r"(?:^-w |-F path=)(\S+)", "\n".join(loaded), re.M))
+    missing = []
+    for line in wanted:
+        match = re.search(r"(?:^-w |-F path=)(\S+)", line)
+        if match and match.group(1).rstrip("/") not in {h.rstrip("/") for h in held}:
+            missing.append(match.group(1))
+    if len(loaded) < len(wanted):
+        missing.append("%d of %d rules loaded" % (len(loaded), len(wanted)))
+    return missing
+
+
 def check_audit_rules(audit, keys):
     check_services(audit, [{"name": "auditd.service", "control": "AU-12 / CIS 4.1.1"}])
     rc, out = audit.run("auditctl", "-l")
@@ -237,6 +258,15 @@ def check_audit_rules(audit, keys):
     missing = [k for k in keys if k not in loaded]
     audit.add("audit-rules", "AU-2, AU-12 / CIS 4.1.3", rc == 0 and not missing,
               "missing keys: %s" % ", ".join(missing) if missing else "%d keys loaded" % len(loaded))
+    # Every rule of the file is in the kernel: a rule auditctl rejected (a path that is gone) stops the
+    # load at that line, and a key check alone would not see the rules after it.
+    wanted = read_lines(AUDIT_RULES_FILE)
+    if wanted is None:
+        audit.add("audit-rules-loaded", "AU-2, AU-12 / CIS 6.2.3", False, "%s missing" % AUDIT_RULES_FILE)
+        return
+    gaps = rules_not_loaded(wanted, (out or "").splitlines() if rc == 0 else [])
+    audit.add("audit-rules-loaded", "AU-2, AU-12 / CIS 6.2.3", rc == 0 and not gaps,
+              "not loaded: %s" % ", ".join(gaps[:10]) if gaps else "every rule of %s loaded" % AUDIT_RULES_FILE)
 
 
 def check_services(audit, services):

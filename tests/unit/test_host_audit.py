@@ -95,3 +95,38 @@ def test_no_log_yet_means_never():
                                        "clamav_scan_log": "/nonexistent/scan.log"})
     assert res["aide"]["result"] == "never" and res["aide"]["last_run"] is None
     assert res["clamav"] == {"last_scan": None, "last_result": "never", "detections": []}
+
+
+# The rules file and `auditctl -l` as a Debian 12 lab VM showed them (auditd 3.0.9): auditctl
+# reorders syscalls, adds -S all to path rules, writes -k as -F key= and unset as -1.
+RULES_FILE = """-D
+-b 8192
+-w /etc/passwd -p wa -k identity
+-w /etc/pam.d -p wa -k identity
+-a always,exit -F arch=b64 -S creat,open,openat,truncate,ftruncate -F exit=-EACCES -F auid>=1000 -F auid!=unset -k access
+-a always,exit -F path=/usr/bin/kmod -F perm=x -F auid>=1000 -F auid!=unset -k modules
+-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=unset -k privileged
+-a always,exit -F path=/usr/bin/su -F perm=x -F auid>=1000 -F auid!=unset -k privileged
+""".splitlines()
+LOADED = """-w /etc/passwd -p wa -k identity
+-w /etc/pam.d -p wa -k identity
+-a always,exit -F arch=b64 -S open,truncate,ftruncate,creat,openat -F exit=-EACCES -F auid>=1000 -F auid!=-1 -F key=access
+-a always,exit -S all -F path=/usr/bin/kmod -F perm=x -F auid>=1000 -F auid!=-1 -F key=modules
+-a always,exit -S all -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=-1 -F key=privileged
+-a always,exit -S all -F path=/usr/bin/su -F perm=x -F auid>=1000 -F auid!=-1 -F key=privileged
+""".splitlines()
+
+
+def test_every_rule_of_the_file_is_loaded():
+    assert host_audit.rules_not_loaded(RULES_FILE, LOADED) == []
+
+
+def test_a_privileged_command_rule_missing_is_named_though_its_key_is_loaded():
+    # key=privileged is still loaded (sudo's rule): a key check passes, this one names su
+    loaded = [line for line in LOADED if "/usr/bin/su " not in line]
+    assert host_audit.rules_not_loaded(RULES_FILE, loaded) == ["/usr/bin/su", "5 of 6 rules loaded"]
+
+
+def test_a_syscall_rule_missing_is_counted():
+    loaded = [line for line in LOADED if "key=access" not in line]
+    assert host_audit.rules_not_loaded(RULES_FILE, loaded) == ["5 of 6 rules loaded"]
