@@ -68,6 +68,17 @@ options:
   sysctl:
     description: Expected live kernel parameters (dotted names).
     type: dict
+  pam:
+    description:
+      - PAM stacks to check in C(/etc/pam.d), commented lines ignored.
+    type: dict
+    suboptions:
+      required:
+        description: File name to the modules or words it must hold, for example C(common-auth) to C([pam_faillock.so]).
+        type: dict
+      forbidden:
+        description: File name to the words it must not hold, for example C(common-auth) to C([nullok]).
+        type: dict
   nft_table:
     description: nftables table (family and name, for example C(inet eks_platform)) whose input
       chain must be loaded with policy drop.
@@ -317,6 +328,29 @@ def check_sysctl(audit, expected):
               "; ".join(wrong) if wrong else "%d parameters as expected" % len(expected))
 
 
+def pam_problems(required, forbidden, read=read_lines):
+    """What the PAM stacks lack or hold against the expectation, one line each."""
+    problems = []
+    for kind, spec in (("required", required or {}), ("forbidden", forbidden or {})):
+        for name, words in sorted(spec.items()):
+            lines = read("/etc/pam.d/" + name)
+            if lines is None:
+                problems.append("/etc/pam.d/%s missing" % name)
+                continue
+            text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+            for word in words:
+                held = re.search(r"(?<!\S)%s(?!\S)" % re.escape(word), text) is not None
+                if held != (kind == "required"):
+                    problems.append("%s %s %s" % (name, "lacks" if kind == "required" else "holds", word))
+    return problems
+
+
+def check_pam(audit, spec):
+    problems = pam_problems(spec.get("required"), spec.get("forbidden"))
+    audit.add("pam", "AC-7, IA-5 / CIS 5.3.2, 5.3.3", not problems,
+              "; ".join(problems) if problems else "faillock, pwhistory and the rest as expected")
+
+
 def check_nft(audit, table):
     rc, out = audit.run("nft", "list", "table", *table.split())
     ok = rc == 0 and re.search(r"hook input priority \S+; policy drop;", out or "") is not None
@@ -376,6 +410,7 @@ def main():
             sshd=dict(type="dict"),
             sysctl=dict(type="dict"),
             nft_table=dict(type="str"),
+            pam=dict(type="dict", options=dict(required=dict(type="dict"), forbidden=dict(type="dict"))),
             aide_check_log=dict(type="path"),
             clamav_scan_log=dict(type="path"),
             max_findings=dict(type="int", default=50),
@@ -400,6 +435,8 @@ def main():
         check_sysctl(audit, p["sysctl"])
     if p["nft_table"]:
         check_nft(audit, p["nft_table"])
+    if p["pam"]:
+        check_pam(audit, p["pam"])
     if p["aide_check_log"]:
         result["aide"] = read_aide(p["aide_check_log"], p["max_findings"])
     if p["clamav_scan_log"]:

@@ -130,3 +130,20 @@ def test_a_privileged_command_rule_missing_is_named_though_its_key_is_loaded():
 def test_a_syscall_rule_missing_is_counted():
     loaded = [line for line in LOADED if "key=access" not in line]
     assert host_audit.rules_not_loaded(RULES_FILE, loaded) == ["5 of 6 rules loaded"]
+
+
+def test_pam_problems_reads_only_active_lines():
+    stacks = {
+        "/etc/pam.d/common-auth": ["# pam_faillock.so mentioned in a comment",
+                                   "auth [success=1 default=ignore] pam_unix.so nullok try_first_pass"],
+        "/etc/pam.d/common-password": ["password requisite pam_pwhistory.so use_authtok"],
+    }
+    problems = host_audit.pam_problems(
+        {"common-auth": ["pam_faillock.so"], "common-password": ["pam_pwhistory.so"], "su": ["pam_wheel.so"]},
+        {"common-auth": ["nullok"], "common-password": ["nullok"]}, read=stacks.get)
+    assert problems == ["common-auth lacks pam_faillock.so", "/etc/pam.d/su missing", "common-auth holds nullok"]
+    # nullok_secure is another word; a module name inside a longer one does not count
+    stacks["/etc/pam.d/common-auth"] = ["auth requisite pam_faillock.so preauth", "auth sufficient pam_unix.so nullok_secure"]
+    stacks["/etc/pam.d/su"] = ["auth required pam_wheel.so.bak"]
+    assert host_audit.pam_problems({"common-auth": ["pam_faillock.so"], "su": ["pam_wheel.so"]},
+                                   {"common-auth": ["nullok"]}, read=stacks.get) == ["su lacks pam_wheel.so"]

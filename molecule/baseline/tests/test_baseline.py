@@ -87,3 +87,34 @@ def test_banners_shell_timeout_and_sudo_log_rotation(host):  # CIS 1.7, 5.4.3.2,
     assert host.run("bash -lc 'TMOUT=0'").rc != 0  # read-only
     assert "/var/log/sudo.log {" in host.file("/etc/logrotate.d/eks-platform-sudo").content_string
     assert host.run("logrotate --debug /etc/logrotate.d/eks-platform-sudo").rc == 0
+
+
+def test_pam_lockout_history_no_empty_passwords_and_su(host):  # NIST AC-7, IA-5; CIS 5.3.2, 5.3.3, 5.2.7
+    auth = [line.split() for line in host.file("/etc/pam.d/common-auth").content_string.splitlines()
+            if line.strip() and not line.startswith("#")]
+    modules = [next((w for w in line if w.startswith("pam_")), "") for line in auth]
+    # preauth refuses a locked account before the password is checked; authfail counts a failure after
+    order = [m for m in modules if m in ("pam_faillock.so", "pam_unix.so")]
+    assert order == ["pam_faillock.so", "pam_unix.so", "pam_faillock.so"], auth
+    assert not any("nullok" in line for line in auth), auth  # the drift put it back: repaired
+    assert "pam_faillock.so" in host.file("/etc/pam.d/common-account").content_string
+    password = host.file("/etc/pam.d/common-password").content_string
+    assert password.index("pam_pwhistory.so") < password.index("pam_unix.so")
+    faillock = host.file("/etc/security/faillock.conf").content_string
+    assert "deny = 5" in faillock and "unlock_time = 900" in faillock and "even_deny_root" not in faillock
+    assert "remember = 24" in host.file("/etc/security/pwhistory.conf").content_string
+    # su only for the (empty) su group
+    assert "auth       required   pam_wheel.so use_uid group=sugroup" in host.file("/etc/pam.d/su").content_string
+    assert host.group("sugroup").exists and host.run("getent group sugroup").stdout.strip().endswith(":")
+
+
+def test_password_ageing_applied_to_existing_accounts(host):  # CIS 5.4.1.x
+    shadow = host.run("getent shadow alice").stdout.strip().split(":")
+    assert shadow[3:7] == ["1", "365", "14", "30"], shadow  # the drift's chage --maxdays 99999 repaired
+    assert "INACTIVE=30" in host.run("useradd -D").stdout
+
+
+def test_journal_kept_and_compressed(host):  # CIS 6.1.2.x
+    conf = host.file("/etc/systemd/journald.conf.d/60-eks-platform.conf").content_string
+    assert "Storage=persistent" in conf and "Compress=yes" in conf
+    assert host.service("systemd-journald").is_running
