@@ -38,3 +38,32 @@ def test_every_aws_environment_loads_the_shared_group_vars_and_nothing_else_is_a
                               "-i", str(REPO / "inventories/aws" / env / "localhost.yml"), "--host", "localhost"],
                              cwd=REPO, capture_output=True, text=True, check=True).stdout
         assert json.loads(out)["eks_platform_aws_environment"] == {}, env
+
+
+def test_clamav_refuses_a_host_without_the_memory_for_its_databases(tmp_path):
+    """The clamav role's memory check, before any change, on this machine's real /proc/meminfo:
+    refused when the host has less than clamav_min_memory_mb, naming that variable only."""
+    import os
+    import subprocess
+    import sys
+
+    from labrun import REPO
+
+    play = tmp_path / "memory.yml"
+    play.write_text("- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n"
+                    "    - ansible.builtin.include_role:\n        name: devsecops.eks_platform.clamav\n"
+                    "        tasks_from: memory.yml\n")
+    meminfo = open("/proc/meminfo").read()
+    total_mb = int(meminfo.split("MemTotal:")[1].split()[0]) // 1024
+
+    def run(min_mb: int) -> subprocess.CompletedProcess:
+        return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+                               str(play), "-e", f"clamav_min_memory_mb={min_mb}",
+                               "-e", f"ansible_python_interpreter={sys.executable}"],
+                              cwd=REPO, capture_output=True, text=True, check=False, env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+    refused = run(total_mb + 1)
+    assert refused.returncode != 0
+    message = f"clamav_min_memory_mb: localhost has {total_mb} MiB of memory and clamd needs {total_mb + 1} MiB"
+    assert message in refused.stdout
+    assert "clamav_official_databases" in refused.stdout  # named as a remedy, the message's subject is the limit
+    assert run(total_mb).returncode == 0

@@ -24,3 +24,10 @@ def test_tampering_was_detected_and_logged(host):
     assert "aide-check result=changes" in log
     assert "/usr/local/bin/eks-evil" in log
     assert "/etc/issue.net" in log
+
+
+def test_check_log_rotated(host):  # NIST AU-4
+    conf = host.file("/etc/logrotate.d/eks-platform-aide").content_string
+    assert "/var/log/aide/aide-check.log {" in conf and "rotate 13" in conf
+    if host.exists("logrotate"):  # the baseline role installs it; this scenario runs aide alone
+        assert host.run("logrotate --debug /etc/logrotate.d/eks-platform-aide").rc == 0

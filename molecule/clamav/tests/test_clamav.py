@@ -32,3 +32,10 @@ def test_scheduled_scan_detects_and_logs_eicar(host):
     log = host.file("/var/log/clamav/scan.log").content_string
     assert "clamav-detection path=/tmp/eicar.com signature=Eks-Lab.Eicar-Test-Signature" in log
     assert "clamav-scan result=ok" in log
+
+
+def test_scan_log_rotated(host):  # NIST AU-4
+    conf = host.file("/etc/logrotate.d/eks-platform-clamav").content_string
+    assert "/var/log/clamav/scan.log {" in conf and "rotate 13" in conf
+    if host.exists("logrotate"):  # the baseline role installs it; this scenario runs clamav alone
+        assert host.run("logrotate --debug /etc/logrotate.d/eks-platform-clamav").rc == 0
