@@ -68,6 +68,10 @@ options:
   sysctl:
     description: Expected live kernel parameters (dotted names).
     type: dict
+  unattended_upgrades:
+    description: Check that apt's merged configuration runs unattended-upgrade (C(apt-config dump)).
+    type: bool
+    default: false
   pam:
     description:
       - PAM stacks to check in C(/etc/pam.d), commented lines ignored.
@@ -354,8 +358,22 @@ def check_pam(audit, spec):
 def check_nft(audit, table):
     rc, out = audit.run("nft", "list", "table", *table.split())
     ok = rc == 0 and re.search(r"hook input priority \S+; policy drop;", out or "") is not None
-    audit.add("firewall", "SC-7 / CIS 3.5", ok, "table %s loaded, input policy drop" % table if ok
-              else "table %s missing or input chain not default-drop" % table)
+    enabled_rc, enabled = audit.run("systemctl", "is-enabled", "nftables.service")
+    if not ok:
+        detail = "table %s missing or input chain not default-drop" % table
+    elif enabled_rc != 0:
+        detail = "table %s loaded, but nftables.service is %s: the rules are gone after a reboot" % (table, enabled or "unknown")
+    else:
+        detail = "table %s loaded, input policy drop, loaded at boot" % table
+    audit.add("firewall", "SC-7 / CIS 3.5", ok and enabled_rc == 0, detail)
+
+
+def check_unattended_upgrades(audit):
+    # What apt itself reads (every apt.conf.d file merged), not the timer apt enables on its own.
+    rc, out = audit.run("apt-config", "dump", "APT::Periodic::Unattended-Upgrade")
+    ok = rc == 0 and re.search(r'^APT::Periodic::Unattended-Upgrade "1";$', out or "", re.M) is not None
+    audit.add("unattended-upgrades", "SI-2 / CIS 1.2", ok,
+              "apt runs unattended-upgrade daily" if ok else "APT::Periodic::Unattended-Upgrade is not 1: %s" % (out or "unset"))
 
 
 def read_aide(path, limit):
@@ -410,6 +428,7 @@ def main():
             sshd=dict(type="dict"),
             sysctl=dict(type="dict"),
             nft_table=dict(type="str"),
+            unattended_upgrades=dict(type="bool", default=False),
             pam=dict(type="dict", options=dict(required=dict(type="dict"), forbidden=dict(type="dict"))),
             aide_check_log=dict(type="path"),
             clamav_scan_log=dict(type="path"),
@@ -437,6 +456,8 @@ def main():
         check_nft(audit, p["nft_table"])
     if p["pam"]:
         check_pam(audit, p["pam"])
+    if p["unattended_upgrades"]:
+        check_unattended_upgrades(audit)
     if p["aide_check_log"]:
         result["aide"] = read_aide(p["aide_check_log"], p["max_findings"])
     if p["clamav_scan_log"]:

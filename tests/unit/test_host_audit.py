@@ -147,3 +147,32 @@ def test_pam_problems_reads_only_active_lines():
     stacks["/etc/pam.d/su"] = ["auth required pam_wheel.so.bak"]
     assert host_audit.pam_problems({"common-auth": ["pam_faillock.so"], "su": ["pam_wheel.so"]},
                                    {"common-auth": ["nullok"]}, read=stacks.get) == ["su lacks pam_wheel.so"]
+
+
+def test_firewall_fails_when_its_rules_would_not_come_back_after_a_reboot(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    _fake_bin(bindir, "nft", "echo 'table inet eks_platform {'; echo '  chain forward { type filter hook forward priority filter; policy drop; }';"
+              " echo '  chain input { type filter hook input priority filter; policy drop; }'; echo '}'\n")
+    _fake_bin(bindir, "systemctl", 'echo "$NFT_STATE"; [ "$NFT_STATE" = enabled ]\n')
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    monkeypatch.setenv("NFT_STATE", "enabled")
+    assert run_module(host_audit.main, {"nft_table": "inet eks_platform"})["failed_checks"] == []
+    monkeypatch.setenv("NFT_STATE", "disabled")
+    res = run_module(host_audit.main, {"nft_table": "inet eks_platform"})
+    assert res["failed_checks"] == ["firewall"] and "nftables.service is disabled" in res["checks"][0]["detail"]
+    # an accepting input chain fails though the forward chain drops
+    _fake_bin(bindir, "nft", "echo '  chain forward { type filter hook forward priority filter; policy drop; }';"
+              " echo '  chain input { type filter hook input priority filter; policy accept; }'\n")
+    monkeypatch.setenv("NFT_STATE", "enabled")
+    assert run_module(host_audit.main, {"nft_table": "inet eks_platform"})["failed_checks"] == ["firewall"]
+
+
+def test_unattended_upgrades_read_from_apt_merged_configuration(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    _fake_bin(bindir, "apt-config", 'echo "APT::Periodic::Unattended-Upgrade \\"$UU\\";"\n')
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    monkeypatch.setenv("UU", "1")
+    assert run_module(host_audit.main, {"unattended_upgrades": True})["failed_checks"] == []
+    monkeypatch.setenv("UU", "0")  # a later apt.conf.d file turned it off: the timer still runs, nothing upgrades
+    res = run_module(host_audit.main, {"unattended_upgrades": True})
+    assert res["failed_checks"] == ["unattended-upgrades"]

@@ -118,3 +118,10 @@ def test_journal_kept_and_compressed(host):  # CIS 6.1.2.x
     conf = host.file("/etc/systemd/journald.conf.d/60-eks-platform.conf").content_string
     assert "Storage=persistent" in conf and "Compress=yes" in conf
     assert host.service("systemd-journald").is_running
+
+
+def test_ssh_host_keys_root_only(host):  # CIS 5.1.2, 5.1.3
+    for kind in ("ed25519", "rsa"):
+        key = host.file(f"/etc/ssh/ssh_host_{kind}_key")
+        assert key.mode == 0o600 and key.user == "root", kind
+        assert host.file(f"/etc/ssh/ssh_host_{kind}_key.pub").mode == 0o644, kind
