@@ -67,3 +67,30 @@ def test_clamav_refuses_a_host_without_the_memory_for_its_databases(tmp_path):
     assert message in refused.stdout
     assert "clamav_official_databases" in refused.stdout  # named as a remedy, the message's subject is the limit
     assert run(total_mb).returncode == 0
+
+
+def test_baseline_refuses_a_firewall_that_would_lock_this_run_out(tmp_path):
+    """The baseline role's check before any change, with a real SSH_CLIENT in the session's
+    environment: sources that do not admit it are refused naming baseline_firewall_ssh_sources."""
+    import os
+    import subprocess
+    import sys
+
+    from labrun import REPO
+
+    play = tmp_path / "validate.yml"
+    play.write_text("- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n"
+                    "    - ansible.builtin.include_role:\n        name: devsecops.eks_platform.baseline\n"
+                    "        tasks_from: validate.yml\n")
+
+    def run(sources: str) -> subprocess.CompletedProcess:
+        return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+                               str(play), "-e", '{"baseline_firewall_ssh_sources": %s}' % sources,
+                               "-e", f"ansible_python_interpreter={sys.executable}"],
+                              cwd=REPO, capture_output=True, text=True, check=False,
+                              env=dict(os.environ, ANSIBLE_NOCOLOR="1", SSH_CLIENT="192.0.2.7 50022 22"))
+    refused = run('["10.0.2.2/32", "10.10.0.0/16"]')
+    assert refused.returncode != 0
+    assert ("baseline_firewall_ssh_sources: 10.0.2.2/32, 10.10.0.0/16 does not admit 192.0.2.7, the address this run "
+            "connects from") in " ".join(refused.stdout.split())
+    assert run('["10.0.2.2/32", "192.0.2.0/24"]').returncode == 0
