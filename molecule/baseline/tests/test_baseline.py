@@ -41,13 +41,19 @@ def test_sensitive_file_permissions(host):  # NIST AC-6; CIS 6.1.x
 
 
 def test_sysctl_file_restored(host):  # NIST SC-7; CIS 3.x
-    conf = host.file("/etc/sysctl.d/90-eks-platform.conf").content_string
+    conf = host.file("/etc/sysctl.d/99-zz-eks-platform.conf").content_string
     assert "net.ipv4.conf.all.accept_redirects = 0" in conf
     assert "accept_redirects = 1" not in conf
     assert "net.ipv4.ip_forward = 0" in conf
     for line in ("kernel.kexec_load_disabled = 1", "kernel.unprivileged_bpf_disabled = 1", "fs.protected_regular = 2",
                  "net.ipv6.conf.all.accept_source_route = 0", "net.ipv6.conf.all.forwarding = 0", "kernel.core_uses_pid = 1"):
         assert line in conf, line
+    # applied last: `sysctl --system` goes by file name and the last value wins (procps'
+    # 99-protect-links.conf sets fs.protected_fifos = 1); the old name is gone
+    order = host.run("sysctl --system 2>/dev/null | sed -n 's/^[*] Applying \\(.*\\) [.][.][.]$/\\1/p'").stdout.split()
+    assert [p for p in order if p != "/etc/sysctl.conf"][-1] == "/etc/sysctl.d/99-zz-eks-platform.conf", order
+    assert "/usr/lib/sysctl.d/99-protect-links.conf" in order
+    assert not host.file("/etc/sysctl.d/90-eks-platform.conf").exists
 
 
 def test_no_core_dumps(host):  # CIS 1.5.1
