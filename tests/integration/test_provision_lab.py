@@ -3,6 +3,7 @@ idempotence, drift and repair, teardown. Tests run in file order and share one e
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -244,7 +245,14 @@ def test_a_no_op_rerun_reads_the_stack_once_and_skips_the_roles(playbook, lab_aw
     assert calls <= 60, calls
 
 
-@pytest.mark.parametrize("extra", [[], ["-e", "eks_platform_provision_full_run=true"]], ids=["fingerprint", "roles"])
+# The roles' own check mode (fingerprint skip off) repeats the full rerun above in check mode: about
+# 2 minutes the suite's budget does not have on 2 cores; EKS_LAB_FULL=1 runs it.
+_FULL_ROLES_CHECK = pytest.param(["-e", "eks_platform_provision_full_run=true"], id="roles", marks=pytest.mark.skipif(
+    os.environ.get("EKS_LAB_FULL") != "1", reason="the roles' full check-mode run repeats the full rerun (about 2 min "
+    "over the suite's 70-minute budget on 2 cores); EKS_LAB_FULL=1 runs it"))
+
+
+@pytest.mark.parametrize("extra", [pytest.param([], id="fingerprint"), _FULL_ROLES_CHECK])
 def test_check_mode_on_a_built_stack_reports_no_change(playbook, extra):
     run = playbook("provision.yml", "--check", "--diff", *extra)
     assert run.rc == 0, run.out[-3000:]
