@@ -44,12 +44,17 @@ def play(name: str, *extra: str) -> tuple[float, int, str]:
                           cwd=REPO, env=env, capture_output=True, text=True, check=False)
     elapsed = time.monotonic() - t0
     if proc.returncode:
-        sys.exit(f"{name} failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+        # the failed tasks themselves (a parallel run's failure is far above the tail), then the tail
+        lines = proc.stdout.splitlines()
+        failed = [line for i, line in enumerate(lines) if any(k in "\n".join(lines[max(0, i - 3):i + 1]) for k in ("fatal:", "FAILED!"))]
+        sys.exit(f"{name} failed:\n" + "\n".join(failed[:60]) + f"\n...\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
     recap = [line for line in proc.stdout.splitlines() if line.startswith("localhost")]
     return elapsed, aws.call_count(PORT) - before, recap[-1] if recap else ""
 
 
-EDGE = ('{"eks_platform_edge_enabled": true, "edge_targets": ["10.30.128.10"], '
+# Targets in each region's own App VPC (the second region's plan is 10.70.0.0/16).
+EDGE = ('{"eks_platform_edge_enabled": true, '
+        '"edge_targets": "{{ [\'10.30.128.10\'] if eks_platform_region == \'us-east-1\' else [\'10.70.128.10\'] }}", '
         '"edge_certificate": "{{ client_vpn_server_certificate }}", "edge_certificate_private_key": "{{ client_vpn_server_private_key }}", '
         '"edge_certificate_chain": "{{ client_vpn_server_certificate_chain }}"}')
 
