@@ -51,7 +51,10 @@ def playbook(lab_aws):
                               timeout=1200, check=False)
         out = proc.stdout + proc.stderr
         (REPO / "tests" / "output").mkdir(parents=True, exist_ok=True)
-        (REPO / "tests" / "output" / f"{name}-{'-'.join(a.replace('/', '_') for a in args)[:80]}.log").write_text(out)
+        # numbered: runs whose arguments share the first 80 characters no longer overwrite each other's log
+        run.count += 1
+        (REPO / "tests" / "output" / f"{run.count:03d}-{name}-{'-'.join(a.replace('/', '_') for a in args)[:80]}.log").write_text(out)
         return Run(proc.returncode, out)
 
+    run.count = 0
     return run
