@@ -20,6 +20,9 @@ description:
   - A report shows the SELinux mode, the last AIDE check and the paths it reported, ClamAV
     detections, the drift this run corrected (every task that changed, by role) - or, under
     C(--check), the drift it would correct - and the pass/fail/skip of each control check.
+  - Each report has a status - C(compliant), C(drift-corrected), C(drift-detected) (check mode),
+    C(findings) (hardened, but an AIDE change, a ClamAV detection, a failed scan or stale signatures
+    nobody accepted), C(failed) or C(unreachable).
   - Unreachable and failed hosts get a report too, naming the error.
 requirements:
   - Enable it, as every aggregate callback, with C(callbacks_enabled = devsecops.eks_platform.hardening_report)
@@ -125,14 +128,20 @@ class CallbackModule(CallbackBase):
     def _report(self, name, host, check_mode, finished):
         audit = host["audit"] or {}
         checks = audit.get("checks") or []
-        failed_checks = [c for c in checks if c["status"] == "fail"]
+        failed_checks = [c for c in checks if c["status"] == "fail" and c.get("kind", "control") == "control"]
+        findings = [c for c in checks if c["status"] == "fail" and c.get("kind") == "finding"]
+        # host_audit's own failure is explained by the checks it names; any other failed task is not.
+        failures = [f for f in host["failures"] if not (f["role"] == "host_audit" and (failed_checks or findings))]
         if host["unreachable"]:
             status = "unreachable"
-        elif host["failures"] or (failed_checks and not check_mode):
+        elif failures or (failed_checks and not check_mode):
             status = "failed"
         elif check_mode and (host["changed"] or failed_checks):
             # A drift report: what would change, and the controls that fail until it does.
             status = "drift-detected"
+        elif findings:
+            # Hardened as configured, but its scans or checks found something nobody accepted.
+            status = "findings"
         elif host["changed"]:
             status = "drift-corrected"
         else:
@@ -146,6 +155,7 @@ class CallbackModule(CallbackBase):
             "aide": audit.get("aide"),
             "clamav": audit.get("clamav"),
             "drift": host["changed"],
+            "findings": [c["id"] for c in findings],
             "controls": {"passed": sum(c["status"] == "pass" for c in checks), "failed": len(failed_checks),
                          "skipped": sum(c["status"] == "skip" for c in checks), "checks": checks},
             "failures": host["failures"],
@@ -158,6 +168,8 @@ class CallbackModule(CallbackBase):
         line = "%s: %s - controls %d pass / %d fail / %d skip, %d drift %s, SELinux %s" % (
             r["host"], r["status"].upper(), c["passed"], c["failed"], c["skipped"], len(r["drift"]),
             "detected" if r["run"]["mode"] == "check" else "corrected", r["selinux_mode"] or "n/a")
+        if r["findings"]:
+            line += " - open findings: %s" % ", ".join(r["findings"])
         if r["unreachable"]:
             line += " - UNREACHABLE: %s" % r["unreachable"]
         return line
@@ -174,6 +186,9 @@ class CallbackModule(CallbackBase):
                  "- SELinux: %s" % (r["selinux_mode"] or "not checked")]
         if r["unreachable"]:
             lines.append("- Unreachable: %s" % cell(r["unreachable"]))
+        if r["findings"]:
+            lines.append("- Open findings: **%s** (see the controls below; accept with host_audit_accepted_findings)"
+                         % ", ".join(r["findings"]))
         aide = r["aide"]
         if aide:
             lines.append("- AIDE: last check %s, result **%s** (added %d, removed %d, changed %d)" % (

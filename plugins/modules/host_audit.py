@@ -17,6 +17,9 @@ description:
     (NIST 800-53 ids, CIS where it fits) as C(pass), C(fail) or C(skip).
   - Collects the findings the host's scheduled jobs logged - the last AIDE check with the
     paths it reported, ClamAV detections - for the per-host reports.
+  - Findings are checks too (RV(checks[].kind=finding)) - AIDE changes or errors, changed package files,
+    ClamAV detections or scan errors, stale signatures - and fail unless O(accepted_findings) accepts them; they are listed
+    in RV(findings), apart from the failed controls in RV(failed_checks).
   - Read-only; never changes the host. Runs the same in check mode.
   - Each check runs only when its option is given, so the caller decides what is expected.
 author:
@@ -93,10 +96,55 @@ options:
   clamav_scan_log:
     description: Log the scheduled ClamAV scan appends to; its detections are reported.
     type: path
+  debsums_log:
+    description:
+      - Log the scheduled package file check (debsums) appends to; its last run is reported, and
+        changed or missing package files are a finding (C(package-files)) unless accepted.
+    type: path
+  time_sync:
+    description: Check that a time-sync client is active (C(timedatectl show), property C(NTP)).
+    type: bool
+    default: false
   max_findings:
     description: At most this many AIDE paths and ClamAV detections are returned.
     type: int
     default: 50
+  accepted_findings:
+    description:
+      - Findings reviewed and accepted; they are still reported, but no longer fail.
+      - An AIDE change or a changed package file is accepted when its path matches an entry without
+        O(accepted_findings[].signature); a ClamAV detection when its path and, if given, its signature match.
+      - To accept every AIDE change at once, rebuild the database instead (the aide role's C(aide_accept_changes)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Path, or shell-style pattern (C(fnmatch)), for example C(/srv/uploads/*).
+        type: str
+        required: true
+      signature:
+        description: ClamAV signature name or pattern; the entry then applies to ClamAV detections only.
+        type: str
+      reason:
+        description: Why it is accepted (who reviewed it, the ticket); required so the acceptance is explained.
+        type: str
+        required: true
+  clamav_database_dir:
+    description: ClamAV's database directory, for O(signatures_max_age_days).
+    type: path
+    default: /var/lib/clamav
+  freshclam_log:
+    description: freshclam's log (C(UpdateLogFile), with C(LogTime yes)), read when only custom databases are held.
+    type: path
+    default: /var/log/clamav/freshclam.log
+  signatures_max_age_days:
+    description:
+      - The signatures must be at most this many days old; 0 skips the check.
+      - With official databases (C(.cvd)/C(.cld)) their build time counts, so a mirror that stopped
+        updating is seen; with custom databases only, the last freshclam run that ended without an error.
+    type: int
+    default: 0
 notes:
   - Supports check mode (it is read-only).
 """
@@ -116,11 +164,14 @@ EXAMPLES = r"""
     nft_table: inet eks_platform
     aide_check_log: /var/log/aide/aide-check.log
     clamav_scan_log: /var/log/clamav/scan.log
+    signatures_max_age_days: 3
+    accepted_findings:
+      - {path: /srv/uploads/eicar.com, signature: Eicar-Signature, reason: "antivirus test file, CHG-1042"}
   register: host_state
 
-- name: Fail on any failed control
+- name: Fail on any failed control or unaccepted finding
   ansible.builtin.assert:
-    that: host_state.failed_checks | length == 0
+    that: host_state.failed_checks | length + host_state.findings | length == 0
 """
 
 RETURN = r"""
@@ -139,11 +190,19 @@ checks:
     status:
       description: C(pass), C(fail) or C(skip).
       type: str
+    kind:
+      description: C(control) (the host's configured state) or C(finding) (what its scans and checks found).
+      type: str
     detail:
       description: What was found.
       type: str
 failed_checks:
-  description: Ids of the checks that failed.
+  description: Ids of the controls that failed (findings are in RV(findings)).
+  returned: always
+  type: list
+  elements: str
+findings:
+  description: Ids of the finding checks that failed (AIDE, ClamAV), that is findings nobody accepted.
   returned: always
   type: list
   elements: str
@@ -161,7 +220,7 @@ aide:
       description: Time of the last check, or null when none ran yet.
       type: str
     result:
-      description: C(clean), C(changes), C(error) or C(never).
+      description: C(clean), C(changes), C(error), C(accepted) (the database rebuilt on purpose) or C(never).
       type: str
     added:
       description: Entries added since the baseline.
@@ -174,6 +233,21 @@ aide:
       type: int
     paths:
       description: Paths the last check reported.
+      type: list
+      elements: str
+debsums:
+  description: The last scheduled package file check.
+  returned: when debsums_log is given
+  type: dict
+  contains:
+    last_run:
+      description: Time of the last check, or null when none ran yet.
+      type: str
+    result:
+      description: C(clean), C(changes), C(error) or C(never).
+      type: str
+    paths:
+      description: Package files the last check found changed or missing.
       type: list
       elements: str
 clamav:
@@ -193,14 +267,18 @@ clamav:
       elements: dict
 """
 
+import fnmatch
+import glob
 import os
 import re
 import stat
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 AIDE_SUMMARY = re.compile(r"^(\S+) aide-check result=(\w+) rc=(\d+) added=(\d+) removed=(\d+) changed=(\d+)")
 AIDE_PATH = re.compile(r"^\S+ aide-detail [a-z][^a-z:][^:]*: (/.+?)\s*$")
+DEBSUMS_SUMMARY = re.compile(r"^(\S+) debsums-check result=(\w+) rc=(\d+) changed=(\d+)")
 CLAM_DETECTION = re.compile(r"^(\S+) clamav-detection path=(.*) signature=(\S+) action=(\S+)$")
 CLAM_SCAN = re.compile(r"^(\S+) clamav-scan result=(\w+)")
 # sshd -T prints some values under their older names.
@@ -212,9 +290,9 @@ class Audit:
         self.module = module
         self.checks = []
 
-    def add(self, check_id, control, ok, detail, skip=False):
+    def add(self, check_id, control, ok, detail, skip=False, kind="control"):
         status = "skip" if skip else ("pass" if ok else "fail")
-        self.checks.append({"id": check_id, "control": control, "status": status, "detail": detail})
+        self.checks.append({"id": check_id, "control": control, "status": status, "detail": detail, "kind": kind})
 
     def run(self, *args):
         """(rc, stdout) of a command, or (None, reason) when the binary is missing."""
@@ -376,7 +454,7 @@ def check_unattended_upgrades(audit):
               "apt runs unattended-upgrade daily" if ok else "APT::Periodic::Unattended-Upgrade is not 1: %s" % (out or "unset"))
 
 
-def read_aide(path, limit):
+def read_aide(path):
     lines = read_lines(path)
     info = {"last_run": None, "result": "never", "added": 0, "removed": 0, "changed": 0, "paths": []}
     if not lines:
@@ -394,12 +472,54 @@ def read_aide(path, limit):
                 pm = AIDE_PATH.match(line)
                 if pm and pm.group(1) not in paths:
                     paths.append(pm.group(1))
-            info["paths"] = paths[:limit]
+            info["paths"] = paths
             break
     return info
 
 
-def read_clamav(path, limit):
+def read_debsums(path):
+    lines = read_lines(path) or []
+    info = {"last_run": None, "result": "never", "paths": []}
+    for i in range(len(lines) - 1, -1, -1):
+        m = DEBSUMS_SUMMARY.match(lines[i])
+        if m:
+            info.update(last_run=m.group(1), result=m.group(2))
+            prefix = m.group(1) + " debsums-changed "
+            for line in lines[i + 1:]:
+                if not line.startswith(m.group(1) + " "):
+                    break
+                if line.startswith(prefix):
+                    info["paths"].append(line[len(prefix):])
+            break
+    return info
+
+
+def check_package_files(audit, info, entries):
+    control = "SI-7 / CIS 1.3"
+    if info["result"] == "never":
+        audit.add("package-files", control, True, "no scheduled package file check has run yet", skip=True, kind="finding")
+        return
+    open_paths = [path for path in info["paths"] if not accepted(path, None, entries)]
+    if info["result"] == "error":
+        detail = "last check %s could not read every package (see the log)" % info["last_run"]
+    elif open_paths:
+        detail = "last check %s: %d package file(s) changed or missing, not accepted: %s" % (
+            info["last_run"], len(open_paths), ", ".join(open_paths[:10]))
+    else:
+        detail = "last check %s: %s" % (info["last_run"], "every package file matches" if not info["paths"]
+                                        else "every changed package file accepted")
+    audit.add("package-files", control, info["result"] != "error" and not open_paths, detail, kind="finding")
+
+
+def check_time_sync(audit):
+    rc, out = audit.run("timedatectl", "show", "--property=NTP", "--property=NTPSynchronized")
+    props = dict(line.split("=", 1) for line in (out or "").splitlines() if "=" in line) if rc == 0 else {}
+    ok = props.get("NTP") == "yes"
+    audit.add("time-sync", "AU-8 / CIS 2.3", ok, "time-sync client active, synchronised: %s" % props.get("NTPSynchronized")
+              if ok else "no active time-sync client (timedatectl: %s)" % (out or "unavailable"))
+
+
+def read_clamav(path):
     info = {"last_scan": None, "last_result": "never", "detections": []}
     for line in read_lines(path) or []:
         m = CLAM_DETECTION.match(line)
@@ -410,8 +530,101 @@ def read_clamav(path, limit):
         m = CLAM_SCAN.match(line)
         if m:
             info["last_scan"], info["last_result"] = m.group(1), m.group(2)
-    info["detections"] = info["detections"][-limit:]
     return info
+
+
+def accepted(finding_path, signature, entries):
+    """The acceptance entry that covers a finding (an AIDE path: signature None), or None."""
+    for entry in entries:
+        if not fnmatch.fnmatchcase(finding_path, entry["path"]):
+            continue
+        if entry.get("signature") is None and signature is None:
+            return entry
+        if signature is not None and (entry.get("signature") is None or fnmatch.fnmatchcase(signature, entry["signature"])):
+            return entry
+    return None
+
+
+def check_aide_findings(audit, aide, entries):
+    control = "SI-7 / CIS 6.1.2"
+    if aide["result"] == "never":
+        audit.add("aide-findings", control, True, "no scheduled AIDE check has run yet", skip=True, kind="finding")
+    elif aide["result"] in ("clean", "accepted"):
+        audit.add("aide-findings", control, True, "last check %s: %s" % (aide["last_run"], aide["result"]), kind="finding")
+    elif aide["result"] == "changes" and aide["paths"]:
+        open_paths = [path for path in aide["paths"] if not accepted(path, None, entries)]
+        detail = ("last check %s: %d change(s) not accepted: %s" % (aide["last_run"], len(open_paths), ", ".join(open_paths[:10]))
+                  if open_paths else "last check %s: every changed path accepted" % aide["last_run"])
+        audit.add("aide-findings", control, not open_paths, detail, kind="finding")
+    else:
+        audit.add("aide-findings", control, False, "last check %s: %s (added %d, removed %d, changed %d)" % (
+            aide["last_run"], aide["result"], aide["added"], aide["removed"], aide["changed"]), kind="finding")
+
+
+def check_clamav_findings(audit, clam, entries):
+    if clam["last_result"] == "never":
+        audit.add("clamav-scan", "SI-3", True, "no scheduled scan has run yet", skip=True, kind="finding")
+    else:
+        audit.add("clamav-scan", "SI-3", clam["last_result"] == "ok", "last scan %s: %s" % (
+            clam["last_scan"], "ran" if clam["last_result"] == "ok" else "failed (files went unscanned)"), kind="finding")
+    open_hits = [d for d in clam["detections"] if not accepted(d["path"], d["signature"], entries)]
+    detail = "; ".join("%s %s (%s)" % (d["path"], d["signature"], d["time"]) for d in open_hits[-10:])
+    audit.add("clamav-detections", "SI-3, SI-4", not open_hits, "%d detection(s) not accepted: %s" % (len(open_hits), detail)
+              if open_hits else "%d detection(s), all accepted" % len(clam["detections"]), kind="finding")
+
+
+CVD_HEADER_FIELDS = 9  # ClamAV-VDB:build time:version:signatures:level:md5:dsig:builder:build seconds
+FRESHCLAM_START = re.compile(r"ClamAV update process started at (\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4})")
+
+
+def official_build_times(db_dir):
+    """Build times (epoch seconds) of the official databases, from their 512-byte headers."""
+    times = []
+    for path in glob.glob(os.path.join(db_dir, "*.cvd")) + glob.glob(os.path.join(db_dir, "*.cld")):
+        try:
+            with open(path, "rb") as f:
+                fields = f.read(512).decode("ascii", "replace").split(":")
+        except (IOError, OSError):
+            continue
+        if fields[0] == "ClamAV-VDB" and len(fields) >= CVD_HEADER_FIELDS and fields[8].strip("\x00 ").isdigit():
+            times.append(int(fields[8].strip("\x00 ")))
+    return times
+
+
+def last_freshclam_success(lines):
+    """Time (epoch seconds) of the last freshclam run whose block logged no error, or None."""
+    last, started, failed = None, None, False
+    for line in lines:
+        m = FRESHCLAM_START.search(line)
+        if m:
+            if started is not None and not failed:
+                last = started
+            try:
+                started = time.mktime(time.strptime(" ".join(m.group(1).split()), "%a %b %d %H:%M:%S %Y"))
+            except ValueError:
+                started = None
+            failed = False
+        elif "ERROR" in line:  # (freshclam warns on every run in some setups: warnings do not count)
+            failed = True
+    if started is not None and not failed:
+        last = started
+    return last
+
+
+def check_signatures(audit, db_dir, log, max_days, now=None):
+    now = now or time.time()
+    built = official_build_times(db_dir)
+    if built:
+        newest, what = max(built), "newest official database built"
+    else:
+        newest, what = last_freshclam_success(read_lines(log) or []), "custom databases only; last freshclam run without error"
+    if newest is None:
+        audit.add("clamav-signatures", "SI-3 / CIS 6.2 (SI-3(2))", False,
+                  "no official database and no successful freshclam run in %s" % log, kind="finding")
+        return
+    age = (now - newest) / 86400.0
+    audit.add("clamav-signatures", "SI-3 / CIS 6.2 (SI-3(2))", age <= max_days, "%s %s: %.1f day(s) ago (at most %d)" % (
+        what, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(newest)), age, max_days), kind="finding")
 
 
 def main():
@@ -432,7 +645,14 @@ def main():
             pam=dict(type="dict", options=dict(required=dict(type="dict"), forbidden=dict(type="dict"))),
             aide_check_log=dict(type="path"),
             clamav_scan_log=dict(type="path"),
+            debsums_log=dict(type="path"),
+            time_sync=dict(type="bool", default=False),
             max_findings=dict(type="int", default=50),
+            accepted_findings=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="str", required=True), signature=dict(type="str"), reason=dict(type="str", required=True))),
+            clamav_database_dir=dict(type="path", default="/var/lib/clamav"),
+            freshclam_log=dict(type="path", default="/var/log/clamav/freshclam.log"),
+            signatures_max_age_days=dict(type="int", default=0),
         ),
         supports_check_mode=True,
     )
@@ -459,11 +679,24 @@ def main():
     if p["unattended_upgrades"]:
         check_unattended_upgrades(audit)
     if p["aide_check_log"]:
-        result["aide"] = read_aide(p["aide_check_log"], p["max_findings"])
+        result["aide"] = read_aide(p["aide_check_log"])
+        check_aide_findings(audit, result["aide"], p["accepted_findings"])
+        result["aide"]["paths"] = result["aide"]["paths"][:p["max_findings"]]
     if p["clamav_scan_log"]:
-        result["clamav"] = read_clamav(p["clamav_scan_log"], p["max_findings"])
+        result["clamav"] = read_clamav(p["clamav_scan_log"])
+        check_clamav_findings(audit, result["clamav"], p["accepted_findings"])
+        result["clamav"]["detections"] = result["clamav"]["detections"][-p["max_findings"]:]
+    if p["debsums_log"]:
+        result["debsums"] = read_debsums(p["debsums_log"])
+        check_package_files(audit, result["debsums"], p["accepted_findings"])
+        result["debsums"]["paths"] = result["debsums"]["paths"][:p["max_findings"]]
+    if p["time_sync"]:
+        check_time_sync(audit)
+    if p["signatures_max_age_days"] > 0:
+        check_signatures(audit, p["clamav_database_dir"], p["freshclam_log"], p["signatures_max_age_days"])
     result["checks"] = audit.checks
-    result["failed_checks"] = [c["id"] for c in audit.checks if c["status"] == "fail"]
+    result["failed_checks"] = [c["id"] for c in audit.checks if c["status"] == "fail" and c["kind"] == "control"]
+    result["findings"] = [c["id"] for c in audit.checks if c["status"] == "fail" and c["kind"] == "finding"]
     module.exit_json(**result)
 
 

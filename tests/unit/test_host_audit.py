@@ -54,7 +54,7 @@ def test_skipped_service_is_reported_with_its_reason():
     res = run_module(host_audit.main, {"services": [
         {"name": "fluentd.service", "control": "AU-4", "skip_reason": "not installable here"}]})
     assert res["checks"] == [{"id": "service:fluentd.service", "control": "AU-4", "status": "skip",
-                              "detail": "not installable here"}]
+                              "detail": "not installable here", "kind": "control"}]
     assert res["failed_checks"] == []
 
 
@@ -88,6 +88,86 @@ def test_reads_findings_the_role_scripts_log(tmp_path, monkeypatch):
         ("/root/eicar.com", "Eicar-Signature.UNOFFICIAL", "logged")]
     assert res["clamav"]["last_scan"] is not None and res["clamav"]["last_result"] == "ok"
     assert stat.S_IMODE(aide_log.stat().st_mode)  # the script created its log
+    # Findings are checks of their own kind: they fail until accepted, and are not failed controls.
+    assert res["findings"] == ["aide-findings", "clamav-detections"] and res["failed_checks"] == []
+    status = {c["id"]: (c["status"], c["kind"]) for c in res["checks"]}
+    assert status["clamav-scan"] == ("pass", "finding")
+    detail = {c["id"]: c["detail"] for c in res["checks"]}
+    assert "2 change(s) not accepted: /usr/local/bin/eks-evil, /etc/issue.net" in detail["aide-findings"]
+    # One AIDE path accepted: the other is still open. A ClamAV acceptance for another signature does not apply.
+    partly = run_module(host_audit.main, {"aide_check_log": str(aide_log), "clamav_scan_log": str(scan_log),
+                                          "accepted_findings": [
+                                              {"path": "/etc/issue.*", "reason": "banner edited, CHG-1"},
+                                              {"path": "/root/eicar.com", "signature": "Win.Trojan.*", "reason": "x"}]})
+    assert partly["findings"] == ["aide-findings", "clamav-detections"]
+    assert "1 change(s) not accepted: /usr/local/bin/eks-evil" in {c["id"]: c["detail"] for c in partly["checks"]}["aide-findings"]
+    # An entry with a signature never accepts an AIDE path; every finding accepted: none open.
+    both = [{"path": "/usr/local/bin/eks-evil", "signature": "*", "reason": "x"},
+            {"path": "/etc/issue.net", "reason": "banner edited, CHG-1"}]
+    assert run_module(host_audit.main, {"aide_check_log": str(aide_log), "accepted_findings": both})["findings"] == ["aide-findings"]
+    accepted = run_module(host_audit.main, {"aide_check_log": str(aide_log), "clamav_scan_log": str(scan_log),
+                                            "accepted_findings": both[1:] + [
+                                                {"path": "/usr/local/bin/*", "reason": "deploy, CHG-2"},
+                                                {"path": "/root/eicar.com", "signature": "Eicar-*", "reason": "AV test"}]})
+    assert accepted["findings"] == [], accepted["checks"]
+    # aide_accept_changes rebuilds the database and logs it (the aide role's own line): no finding.
+    line = Path(REPO / "roles/aide/tasks/database.yml").read_text().split('echo "$(date --iso-8601=seconds) ', 1)[1].split('"', 1)[0]
+    with aide_log.open("a") as f:
+        f.write("2026-11-28T10:00:00+00:00 " + line + "\n")
+    after = run_module(host_audit.main, {"aide_check_log": str(aide_log)})
+    assert after["aide"]["result"] == "accepted" and after["findings"] == []
+    # A scan that could not run (clamd down) is a finding too.
+    _fake_bin(bindir, "clamdscan", "echo 'ERROR: Could not connect to clamd'\nexit 2\n")
+    subprocess.run([str(tmp_path / "clamav-scan")], check=False, env=env)
+    every_detection = [{"path": "*", "signature": "*", "reason": "only the scan's own result is looked at here"}]
+    failed = run_module(host_audit.main, {"clamav_scan_log": str(scan_log), "accepted_findings": every_detection})
+    assert failed["findings"] == ["clamav-scan"]
+
+
+CVD = "ClamAV-VDB:{built}:27458:2067690:90:X:X:raynman:{stime}"
+
+
+def _cvd(path: Path, stime: int) -> None:
+    path.write_bytes(CVD.format(built="14 Nov 2026 09-38 +0000", stime=stime).encode().ljust(512, b" ") + b"payload")
+
+
+def test_signature_age_from_official_headers_or_freshclam_runs(tmp_path):
+    import time as _time
+    now = _time.time()
+    db, log = tmp_path / "db", tmp_path / "freshclam.log"
+    db.mkdir()
+    args = {"clamav_database_dir": str(db), "freshclam_log": str(log), "signatures_max_age_days": 3}
+    # nothing fetched and no log: a finding
+    assert run_module(host_audit.main, args)["findings"] == ["clamav-signatures"]
+    # official databases: the newest build time counts (a mirror that stopped updating is seen)
+    _cvd(db / "main.cvd", int(now - 40 * 86400))
+    _cvd(db / "daily.cld", int(now - 5 * 86400))
+    stale = run_module(host_audit.main, args)
+    assert stale["findings"] == ["clamav-signatures"] and "5.0 day(s) ago" in stale["checks"][0]["detail"]
+    _cvd(db / "daily.cld", int(now - 3600))
+    assert run_module(host_audit.main, args)["findings"] == []
+    # custom databases only: the last freshclam run that logged no error (a denied connection is an error)
+    for f in db.iterdir():
+        f.unlink()
+    (db / "eks-lab-eicar.hdb").write_text("x")
+
+    def started(days):
+        return _time.strftime("%a %b %e %H:%M:%S %Y", _time.localtime(now - days * 86400))
+    good, bad = started(4), started(0.1)
+    log.write_text(f"{good} -> ClamAV update process started at {good}\n"
+                   f"{good} -> eks-lab-eicar.hdb is up-to-date (version: custom database)\n"
+                   f"{bad} -> ClamAV update process started at {bad}\n"
+                   f"{bad} -> ^Can't connect to port 3142 of host 10.0.2.2 (IP: 10.0.2.2)\n"
+                   f"{bad} -> ERROR: Update failed.\n")
+    res = run_module(host_audit.main, args)
+    assert res["findings"] == ["clamav-signatures"], res["checks"]
+    assert "last freshclam run without error" in res["checks"][0]["detail"]
+    with log.open("a") as f:
+        now_s = started(0)
+        f.write(f"{now_s} -> ClamAV update process started at {now_s}\n{now_s} -> eks-lab-eicar.hdb is up-to-date\n")
+    assert run_module(host_audit.main, args)["findings"] == []
+    # 0 skips the check
+    assert [c["id"] for c in run_module(host_audit.main, dict(args, signatures_max_age_days=0))["checks"]] == []
 
 
 def test_no_log_yet_means_never():
@@ -95,6 +175,8 @@ def test_no_log_yet_means_never():
                                        "clamav_scan_log": "/nonexistent/scan.log"})
     assert res["aide"]["result"] == "never" and res["aide"]["last_run"] is None
     assert res["clamav"] == {"last_scan": None, "last_result": "never", "detections": []}
+    # a host whose timers have not fired yet has no finding: the checks are skipped, and say why
+    assert res["findings"] == [] and {c["status"] for c in res["checks"] if c["id"] != "clamav-detections"} == {"skip"}
 
 
 # The rules file and `auditctl -l` as a Debian 12 lab VM showed them (auditd 3.0.9): auditctl
@@ -176,3 +258,46 @@ def test_unattended_upgrades_read_from_apt_merged_configuration(tmp_path, monkey
     monkeypatch.setenv("UU", "0")  # a later apt.conf.d file turned it off: the timer still runs, nothing upgrades
     res = run_module(host_audit.main, {"unattended_upgrades": True})
     assert res["failed_checks"] == ["unattended-upgrades"]
+
+
+def test_package_file_check_logs_and_findings(tmp_path, monkeypatch):
+    """The baseline role's debsums script, run here with a stand-in debsums printing what debsums 3.0
+    prints (a changed file on stdout, a missing one on stderr, exit 2), then read by host_audit."""
+    bindir = tmp_path / "bin"
+    _fake_bin(bindir, "debsums", 'echo "$DEBSUMS_OUT"; [ -n "$DEBSUMS_ERR" ] && echo "$DEBSUMS_ERR" >&2; exit "$DEBSUMS_RC"\n')
+    _fake_bin(bindir, "ionice", 'shift 1; exec "$@"\n')
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    log = tmp_path / "debsums-check.log"
+    _render(REPO / "roles/baseline/templates/debsums-check.sh.j2", tmp_path / "check", baseline_debsums_log=log)
+
+    def check(out, err, rc):
+        env = dict(os.environ, DEBSUMS_OUT=out, DEBSUMS_ERR=err, DEBSUMS_RC=str(rc))
+        return subprocess.run([str(tmp_path / "check")], env=env, check=False).returncode
+
+    assert run_module(host_audit.main, {"debsums_log": str(log)})["checks"][0]["status"] == "skip"
+    assert check("", "debsums: no md5sums for localpkg", 0) == 0
+    res = run_module(host_audit.main, {"debsums_log": str(log)})
+    assert res["debsums"]["result"] == "clean" and res["findings"] == []
+    assert check("/usr/bin/passwd", "debsums: missing file /usr/bin/chage (from passwd package)", 2) == 0
+    res = run_module(host_audit.main, {"debsums_log": str(log)})
+    assert res["debsums"] == {"last_run": res["debsums"]["last_run"], "result": "changes",
+                              "paths": ["/usr/bin/chage", "/usr/bin/passwd"]}
+    assert res["findings"] == ["package-files"]
+    accepted = [{"path": "/usr/bin/*", "reason": "vendor hotfix, CHG-9"}]
+    assert run_module(host_audit.main, {"debsums_log": str(log), "accepted_findings": accepted})["findings"] == []
+    # a package it could not read: an error, which the service reports as failed and host_audit as a finding
+    assert check("", "debsums: can't open passwd file /usr/bin/passwd (Permission denied)", 1) != 0
+    res = run_module(host_audit.main, {"debsums_log": str(log), "accepted_findings": accepted})
+    assert res["debsums"]["result"] == "error" and res["findings"] == ["package-files"]
+    assert "debsums-error debsums: can't open" in log.read_text()
+
+
+def test_time_sync_read_from_timedatectl(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    _fake_bin(bindir, "timedatectl", 'printf "NTP=%s\\nNTPSynchronized=no\\n" "$NTP"\n')
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    monkeypatch.setenv("NTP", "yes")
+    res = run_module(host_audit.main, {"time_sync": True})
+    assert res["failed_checks"] == [] and "synchronised: no" in res["checks"][0]["detail"]
+    monkeypatch.setenv("NTP", "no")
+    assert run_module(host_audit.main, {"time_sync": True})["failed_checks"] == ["time-sync"]

@@ -131,3 +131,24 @@ def test_ssh_host_keys_root_only(host):  # CIS 5.1.2, 5.1.3
         key = host.file(f"/etc/ssh/ssh_host_{kind}_key")
         assert key.mode == 0o600 and key.user == "root", kind
         assert host.file(f"/etc/ssh/ssh_host_{kind}_key.pub").mode == 0o644, kind
+
+
+def test_package_files_checked_on_a_timer_and_changes_named(host):  # NIST SI-7; CIS 1.3
+    assert host.service("eks-debsums-check.timer").is_enabled
+    assert "OnCalendar=*-*-* 03:40:00" in host.file("/etc/systemd/system/eks-debsums-check.timer").content_string
+    # the drift step changed one package file: the check names that file and nothing else, and exits 0 (it ran)
+    assert host.run("systemctl start eks-debsums-check.service").rc == 0
+    log = host.file("/var/log/debsums/debsums-check.log").content_string.splitlines()
+    summary = [line for line in log if " debsums-check " in line][-1]
+    assert "result=changes" in summary and summary.endswith("changed=1"), log[-20:]
+    stamp = summary.split()[0]
+    assert [line.split(" ", 2)[2] for line in log if line.startswith(stamp + " debsums-changed ")] == [
+        "/usr/share/common-licenses/GPL-3"]
+    assert "/var/log/debsums/debsums-check.log {" in host.file("/etc/logrotate.d/eks-platform-debsums").content_string
+
+
+def test_time_synchronised_with_the_amazon_time_sync_service(host):  # NIST AU-8; CIS 2.3
+    assert host.package("systemd-timesyncd").is_installed
+    conf = host.file("/etc/systemd/timesyncd.conf.d/60-eks-platform.conf").content_string
+    assert "NTP=169.254.169.123" in conf and "FallbackNTP=\n" in conf
+    assert host.service("systemd-timesyncd").is_enabled  # (it never runs in a container: ConditionVirtualization)

@@ -8,6 +8,11 @@ def test_signatures_came_from_the_private_mirror_through_the_egress_proxy(host):
     assert "ExcludeDatabase daily" in conf
     # The container reaches the mirror only through the lab's egress proxy (Squid), like a host in AWS.
     assert "HTTPProxyServer " in conf and "HTTPProxyPort 3142" in conf
+    # host_audit's signature-age check reads freshclam's own log (custom databases only): a run is
+    # logged with its start time, and this one ended without an error
+    log = host.file("/var/log/clamav/freshclam.log").content_string
+    last_run = log.rsplit("ClamAV update process started at ", 1)[1]
+    assert "eks-lab-eicar.hdb is up-to-date" in last_run and "ERROR" not in last_run, log[-2000:]
 
 
 def test_clamd_running_again_after_drift(host):
