@@ -101,6 +101,28 @@ options:
       - Log the scheduled package file check (debsums) appends to; its last run is reported, and
         changed or missing package files are a finding (C(package-files)) unless accepted.
     type: path
+  mounts:
+    description: Mount points that must be mounted with options (C(/proc/mounts)), one check each.
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: Mount point, for example C(/dev/shm).
+        type: path
+        required: true
+      options:
+        description: Options it must have, for example C([nodev, nosuid, noexec]); C(hidepid=2) also matches the
+          C(hidepid=invisible) the kernel shows.
+        type: list
+        elements: str
+        required: true
+      fstype:
+        description: Filesystem type it must have, for example C(tmpfs).
+        type: str
+      pending_unit:
+        description: A mount unit enabled for the next boot; while it is enabled and the mount is not there yet,
+          the check is skipped, saying so (a reboot is pending), rather than failed.
+        type: str
   time_sync:
     description: Check that a time-sync client is active (C(timedatectl show), property C(NTP)).
     type: bool
@@ -293,6 +315,14 @@ class Audit:
     def add(self, check_id, control, ok, detail, skip=False, kind="control"):
         status = "skip" if skip else ("pass" if ok else "fail")
         self.checks.append({"id": check_id, "control": control, "status": status, "detail": detail, "kind": kind})
+
+    def container(self):
+        """The container runtime's name when this host is a container (its clock and mounts are the
+        runtime's), else None."""
+        if not hasattr(self, "_container"):
+            rc, out = self.run("systemd-detect-virt", "--container")
+            self._container = out if rc == 0 and out and out != "none" else None
+        return self._container
 
     def run(self, *args):
         """(rc, stdout) of a command, or (None, reason) when the binary is missing."""
@@ -511,7 +541,51 @@ def check_package_files(audit, info, entries):
     audit.add("package-files", control, info["result"] != "error" and not open_paths, detail, kind="finding")
 
 
+MOUNT_OPTION_ALIASES = {"hidepid=2": "hidepid=invisible", "hidepid=1": "hidepid=noaccess", "hidepid=4": "hidepid=ptraceable"}
+
+
+def read_mounts(lines):
+    """{mount point: (fstype, options)} from /proc/mounts lines; the last (topmost) mount wins."""
+    mounts = {}
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 4:
+            mounts[fields[1].replace("\\040", " ")] = (fields[2], set(fields[3].split(",")))
+    return mounts
+
+
+def check_mounts(audit, specs, lines):
+    mounts = read_mounts(lines)
+    for spec in specs:
+        if audit.container():
+            audit.add("mount:%s" % spec["path"], "CM-6 / CIS 1.1.2", True, "a %s container: its mounts are the runtime's"
+                      % audit.container(), skip=True)
+            continue
+        fstype, have = mounts.get(spec["path"], (None, set()))
+        missing = [o for o in spec["options"] if o not in have and MOUNT_OPTION_ALIASES.get(o) not in have]
+        wrong_type = spec.get("fstype") and fstype != spec["fstype"]
+        ok = fstype is not None and not missing and not wrong_type
+        check_id = "mount:%s" % spec["path"]
+        if not ok and spec.get("pending_unit"):
+            rc, state = audit.run("systemctl", "is-enabled", spec["pending_unit"])
+            if rc == 0:
+                audit.add(check_id, "CM-6 / CIS 1.1.2", True, "%s enabled: %s is mounted so at the next boot (a reboot is "
+                          "pending)" % (spec["pending_unit"], spec["path"]), skip=True)
+                continue
+        if fstype is None:
+            detail = "%s is not a mount point" % spec["path"]
+        elif not ok:
+            detail = "%s is %s with %s; expected %s%s" % (spec["path"], fstype, ",".join(sorted(have)), spec.get("fstype") or fstype,
+                                                          " with " + ",".join(missing) if missing else "")
+        else:
+            detail = "%s %s with %s" % (spec["path"], fstype, ",".join(spec["options"]))
+        audit.add(check_id, "CM-6 / CIS 1.1.2", ok, detail)
+
+
 def check_time_sync(audit):
+    if audit.container():
+        audit.add("time-sync", "AU-8 / CIS 2.3", True, "a %s container: its clock is the host's" % audit.container(), skip=True)
+        return
     rc, out = audit.run("timedatectl", "show", "--property=NTP", "--property=NTPSynchronized")
     props = dict(line.split("=", 1) for line in (out or "").splitlines() if "=" in line) if rc == 0 else {}
     ok = props.get("NTP") == "yes"
@@ -647,6 +721,9 @@ def main():
             clamav_scan_log=dict(type="path"),
             debsums_log=dict(type="path"),
             time_sync=dict(type="bool", default=False),
+            mounts=dict(type="list", elements="dict", options=dict(
+                path=dict(type="path", required=True), options=dict(type="list", elements="str", required=True),
+                fstype=dict(type="str"), pending_unit=dict(type="str"))),
             max_findings=dict(type="int", default=50),
             accepted_findings=dict(type="list", elements="dict", default=[], options=dict(
                 path=dict(type="str", required=True), signature=dict(type="str"), reason=dict(type="str", required=True))),
@@ -692,6 +769,8 @@ def main():
         result["debsums"]["paths"] = result["debsums"]["paths"][:p["max_findings"]]
     if p["time_sync"]:
         check_time_sync(audit)
+    if p["mounts"]:
+        check_mounts(audit, p["mounts"], read_lines("/proc/mounts") or [])
     if p["signatures_max_age_days"] > 0:
         check_signatures(audit, p["clamav_database_dir"], p["freshclam_log"], p["signatures_max_age_days"])
     result["checks"] = audit.checks

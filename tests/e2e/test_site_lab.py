@@ -135,10 +135,14 @@ def test_site_provisions_maps_hardens_audits_and_reports(first, hosts):
         skipped = {c["id"] for c in report["controls"]["checks"] if c["status"] == "skip"}
         # fluentd's daemon; and the AIDE, package file and ClamAV checks until their timers first fire
         assert "service:fluentd.service" in skipped, skipped
-        assert skipped <= {"service:fluentd.service", "aide-findings", "package-files", "clamav-scan"}, skipped
-        # the time-sync client (systemd-timesyncd, to the Amazon Time Sync Service) and the package file timer run
+        # and /tmp, a tmpfs from the next boot: the role never reboots, it reports the reboot pending
+        assert "mount:/tmp" in skipped
+        assert skipped <= {"service:fluentd.service", "aide-findings", "package-files", "clamav-scan", "mount:/tmp"}, skipped
+        # the time-sync client (systemd-timesyncd, to the Amazon Time Sync Service), the package file timer, and
+        # /dev/shm and /proc remounted in place (nodev,nosuid,noexec; hidepid)
         passed = {c["id"] for c in report["controls"]["checks"] if c["status"] == "pass"}
-        assert {"time-sync", "service:eks-debsums-check.timer"} <= passed, report["controls"]["checks"]
+        assert {"time-sync", "service:eks-debsums-check.timer", "mount:/dev/shm", "mount:/proc"} <= passed, \
+            report["controls"]["checks"]
         # no open finding; the signatures are fresh (custom only here: freshclam's last good run)
         assert report["findings"] == [], report["controls"]["checks"]
         assert {c["id"]: c["status"] for c in report["controls"]["checks"]}["clamav-signatures"] == "pass"
@@ -162,6 +166,18 @@ def test_auditd_records_and_never_takes_the_host_down(hosts):
     rules = on_host("bastion", "auditctl -l").stdout
     setuid = on_host("bastion", "find / -xdev -type f -perm -4000").stdout.split()
     assert setuid and all(f"-F path={path} " in rules for path in setuid), setuid
+
+
+def test_mounts_hide_other_users_processes_and_run_no_program_from_shm(hosts):
+    # hidepid=2: an unprivileged user (nobody) sees its own processes only - the ps it runs - while root sees all
+    seen = on_host("bastion", "setpriv --reuid=65534 --regid=65534 --clear-groups ps -e --no-headers | wc -l").stdout
+    assert int(seen) <= 2, seen
+    assert int(on_host("bastion", "ps -e --no-headers | wc -l").stdout) > 20
+    # noexec on /dev/shm: a program copied there does not run
+    run = on_host("bastion", "cp /bin/true /dev/shm/eks-true && /dev/shm/eks-true; echo rc=$?; rm -f /dev/shm/eks-true")
+    assert "rc=126" in run.stdout, run.stdout + run.stderr
+    # /tmp becomes a tmpfs at the next boot: the unit is enabled, not mounted over the live /tmp
+    assert on_host("bastion", "systemctl is-enabled tmp.mount").stdout.strip() == "enabled"
 
 
 def test_jump_host_is_reachable_only_through_the_bastion(hosts):

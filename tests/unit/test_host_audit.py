@@ -295,9 +295,52 @@ def test_package_file_check_logs_and_findings(tmp_path, monkeypatch):
 def test_time_sync_read_from_timedatectl(tmp_path, monkeypatch):
     bindir = tmp_path / "bin"
     _fake_bin(bindir, "timedatectl", 'printf "NTP=%s\\nNTPSynchronized=no\\n" "$NTP"\n')
+    _fake_bin(bindir, "systemd-detect-virt", 'echo "$VIRT"; [ "$VIRT" != none ]\n')
     monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    monkeypatch.setenv("VIRT", "none")
     monkeypatch.setenv("NTP", "yes")
     res = run_module(host_audit.main, {"time_sync": True})
     assert res["failed_checks"] == [] and "synchronised: no" in res["checks"][0]["detail"]
     monkeypatch.setenv("NTP", "no")
     assert run_module(host_audit.main, {"time_sync": True})["failed_checks"] == ["time-sync"]
+
+    # a container's clock is the host's: skipped, saying so (the lab's egress proxy is one)
+    monkeypatch.setenv("VIRT", "docker")
+    res = run_module(host_audit.main, {"time_sync": True})
+    assert res["checks"][0]["status"] == "skip" and "docker container" in res["checks"][0]["detail"]
+
+
+MOUNTS = """sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0
+proc /proc proc rw,nosuid,nodev,noexec,relatime,gid=997,hidepid=invisible 0 0
+tmpfs /dev/shm tmpfs rw,nosuid,nodev,noexec,inode64 0 0
+/dev/vda1 / ext4 rw,relatime 0 0
+""".splitlines()
+
+
+def test_mounts_checked_with_the_options_the_kernel_shows(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    _fake_bin(bindir, "systemd-detect-virt", 'echo none; exit 1\n')
+    _fake_bin(bindir, "systemctl", 'echo "$TMP_UNIT"; [ "$TMP_UNIT" = enabled ]\n')
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    monkeypatch.setenv("TMP_UNIT", "enabled")
+    module = type("M", (), {"get_bin_path": lambda self, name: str(bindir / name) if (bindir / name).exists() else None,
+                            "run_command": lambda self, argv: _run(argv)})()
+    audit = host_audit.Audit(module)
+    host_audit.check_mounts(audit, [
+        {"path": "/dev/shm", "options": ["nodev", "nosuid", "noexec"]},
+        {"path": "/proc", "options": ["hidepid=2"]},  # the kernel shows hidepid=invisible
+        {"path": "/tmp", "options": ["nodev", "nosuid"], "fstype": "tmpfs", "pending_unit": "tmp.mount"},
+        {"path": "/", "options": ["nodev"]}], MOUNTS)
+    assert [(c["id"], c["status"]) for c in audit.checks] == [
+        ("mount:/dev/shm", "pass"), ("mount:/proc", "pass"), ("mount:/tmp", "skip"), ("mount:/", "fail")]
+    assert "a reboot is pending" in audit.checks[2]["detail"] and "expected ext4 with nodev" in audit.checks[3]["detail"]
+    # the unit not enabled: /tmp not being a tmpfs is a failure
+    monkeypatch.setenv("TMP_UNIT", "disabled")
+    audit = host_audit.Audit(module)
+    host_audit.check_mounts(audit, [{"path": "/tmp", "options": ["nodev"], "fstype": "tmpfs", "pending_unit": "tmp.mount"}], MOUNTS)
+    assert audit.checks[0]["status"] == "fail" and "not a mount point" in audit.checks[0]["detail"]
+
+
+def _run(argv):
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
