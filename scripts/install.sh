@@ -6,6 +6,8 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 
 APT_PACKAGES=(git python3-venv openssh-client shellcheck
+  # nft checks the firewall rulesets the baseline role renders (tests/integration)
+  nftables
   # lab hosts: debootstrap images, systemd containers, qemu VMs, the guests' proxy relay
   debootstrap docker.io qemu-system-x86 qemu-utils e2fsprogs netcat-openbsd
   # the architecture diagram (playbooks/diagram.yml renders with dot)

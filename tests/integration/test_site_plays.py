@@ -83,10 +83,10 @@ def test_baseline_refuses_a_firewall_that_would_lock_this_run_out(tmp_path):
                     "    - ansible.builtin.include_role:\n        name: devsecops.eks_platform.baseline\n"
                     "        tasks_from: validate.yml\n")
 
-    def run(sources: str) -> subprocess.CompletedProcess:
+    def run(sources: str, *extra: str) -> subprocess.CompletedProcess:
         return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
                                str(play), "-e", '{"baseline_firewall_ssh_sources": %s}' % sources,
-                               "-e", f"ansible_python_interpreter={sys.executable}"],
+                               "-e", f"ansible_python_interpreter={sys.executable}", *extra],
                               cwd=REPO, capture_output=True, text=True, check=False,
                               env=dict(os.environ, ANSIBLE_NOCOLOR="1", SSH_CLIENT="192.0.2.7 50022 22"))
     refused = run('["10.0.2.2/32", "10.10.0.0/16"]')
@@ -94,3 +94,74 @@ def test_baseline_refuses_a_firewall_that_would_lock_this_run_out(tmp_path):
     assert ("baseline_firewall_ssh_sources: 10.0.2.2/32, 10.10.0.0/16 does not admit 192.0.2.7, the address this run "
             "connects from") in " ".join(refused.stdout.split())
     assert run('["10.0.2.2/32", "192.0.2.0/24"]').returncode == 0
+    # An EKS node's firewall admits the kubelet and NodePorts from named sources only: none given, or
+    # something that is not a CIDR, is refused naming that variable (and only it)
+    for sources in ("[]", '["10.30.0.0/16", "vpc"]'):
+        node = run('["192.0.2.0/24"]', "-e", '{"eks_platform_host_profile": "node", "baseline_firewall_node_sources": %s}'
+                   % sources)
+        out = " ".join(node.stdout.split())
+        assert node.returncode != 0 and "baseline_firewall_node_sources: an EKS node" in out, out[-2000:]
+        assert "baseline_firewall_ssh_sources" not in out[out.find("fatal:"):]
+    assert run('["192.0.2.0/24"]', "-e", '{"eks_platform_host_profile": "node", '
+               '"baseline_firewall_node_sources": ["10.30.0.0/16"]}').returncode == 0
+
+
+def test_the_node_profile_routes_and_admits_the_kubelet_and_nodeports(tmp_path):
+    """What the baseline role writes for an EKS node, from its own defaults and template: forwarding,
+    loose reverse-path filtering, bridged traffic through netfilter, overlay and br_netfilter loaded,
+    the kubelet and NodePorts (TCP and UDP) admitted from the VPC only; nft parses the ruleset."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import pytest
+
+    from labrun import REPO
+
+    play = tmp_path / "render.yml"
+    play.write_text(f"""- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: devsecops.eks_platform.baseline
+        tasks_from: validate.yml
+        public: true
+    - ansible.builtin.copy:
+        dest: "{tmp_path}/{{{{ baseline_host_profile }}}}.json"
+        content: "{{{{ {{'sysctl': baseline_sysctl | combine(baseline_sysctl_extra), 'modules': baseline_modules_load}} | to_json }}}}"
+        mode: "0600"
+    - ansible.builtin.copy:
+        dest: "{tmp_path}/{{{{ baseline_host_profile }}}}.nft"
+        content: "{{{{ lookup('ansible.builtin.template', '{REPO}/roles/baseline/templates/nftables.conf.j2') }}}}"
+        mode: "0600"
+""")
+
+    def render(*extra: str) -> None:
+        run = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+                              str(play), "-e", f"ansible_python_interpreter={sys.executable}", "-e",
+                              '{"baseline_firewall_ssh_sources": ["10.10.0.0/16"]}', *extra],
+                             cwd=REPO, capture_output=True, text=True, check=False,
+                             env=dict(os.environ, ANSIBLE_NOCOLOR="1", SSH_CLIENT="10.10.0.5 50022 22"))
+        assert run.returncode == 0, run.stdout[-3000:]
+
+    render("-e", '{"eks_platform_host_profile": "node", "baseline_firewall_node_sources": ["10.30.0.0/16"]}')
+    render()
+    node, access = (json.loads((tmp_path / f"{p}.json").read_text()) for p in ("node", "access"))
+    assert node["sysctl"]["net.ipv4.ip_forward"] == "1" and access["sysctl"]["net.ipv4.ip_forward"] == "0"
+    assert node["sysctl"]["net.ipv4.conf.all.rp_filter"] == "2" and access["sysctl"]["net.ipv4.conf.all.rp_filter"] == "1"
+    assert node["sysctl"]["net.bridge.bridge-nf-call-iptables"] == "1" and "net.bridge.bridge-nf-call-iptables" not in access["sysctl"]
+    assert node["modules"] == ["overlay", "br_netfilter"] and access["modules"] == []
+    rules = (tmp_path / "node.nft").read_text()
+    assert "tcp dport 10250 ip saddr { 10.30.0.0/16 } accept" in rules
+    assert "meta l4proto { 6, 17 } th dport 30000-32767 ip saddr { 10.30.0.0/16 } accept" in rules
+    assert "policy accept;" in rules.split("chain forward", 1)[1].split("}", 1)[0]  # pods are routed
+    assert "10250" not in (tmp_path / "access.nft").read_text()
+    if not shutil.which("nft"):
+        pytest.skip("nft is not installed on this controller: the rulesets' syntax is checked on the lab VMs only")
+    for profile in ("node", "access"):
+        check = subprocess.run(["unshare", "--user", "--map-root-user", "--net", "nft", "-c", "-f",
+                                str(tmp_path / f"{profile}.nft")], capture_output=True, text=True, check=False)
+        assert check.returncode == 0, check.stderr
