@@ -123,6 +123,11 @@ options:
         description: A mount unit enabled for the next boot; while it is enabled and the mount is not there yet,
           the check is skipped, saying so (a reboot is pending), rather than failed.
         type: str
+      pending_fstab:
+        description: While C(/etc/fstab) already holds the options and the live mount does not, the check is skipped,
+          saying so (a reboot is pending), rather than failed.
+        type: bool
+        default: false
   time_sync:
     description: Check that a time-sync client is active (C(timedatectl show), property C(NTP)).
     type: bool
@@ -242,8 +247,13 @@ aide:
       description: Time of the last check, or null when none ran yet.
       type: str
     result:
-      description: C(clean), C(changes), C(error), C(accepted) (the database rebuilt on purpose) or C(never).
+      description: C(clean), C(changes), C(error), C(accepted) (the database rebuilt on purpose), C(packages) (every
+        change was a file as its package shipped it, and the database was updated) or C(never).
       type: str
+    package_paths:
+      description: Paths the last check reported that are exactly as their package shipped them (not findings).
+      type: list
+      elements: str
     added:
       description: Entries added since the baseline.
       type: int
@@ -323,6 +333,10 @@ class Audit:
             rc, out = self.run("systemd-detect-virt", "--container")
             self._container = out if rc == 0 and out and out != "none" else None
         return self._container
+
+    @staticmethod
+    def fstab():
+        return [line for line in read_lines("/etc/fstab") or [] if not line.lstrip().startswith("#")]
 
     def run(self, *args):
         """(rc, stdout) of a command, or (None, reason) when the binary is missing."""
@@ -486,7 +500,7 @@ def check_unattended_upgrades(audit):
 
 def read_aide(path):
     lines = read_lines(path)
-    info = {"last_run": None, "result": "never", "added": 0, "removed": 0, "changed": 0, "paths": []}
+    info = {"last_run": None, "result": "never", "added": 0, "removed": 0, "changed": 0, "paths": [], "package_paths": []}
     if not lines:
         return info
     for i in range(len(lines) - 1, -1, -1):
@@ -499,6 +513,9 @@ def read_aide(path):
             for line in lines[i + 1:]:
                 if not line.startswith(ts + " "):
                     break
+                if line.startswith(ts + " aide-package "):
+                    info["package_paths"].append(line[len(ts + " aide-package "):])
+                    continue
                 pm = AIDE_PATH.match(line)
                 if pm and pm.group(1) not in paths:
                     paths.append(pm.group(1))
@@ -572,6 +589,12 @@ def check_mounts(audit, specs, lines):
                 audit.add(check_id, "CM-6 / CIS 1.1.2", True, "%s enabled: %s is mounted so at the next boot (a reboot is "
                           "pending)" % (spec["pending_unit"], spec["path"]), skip=True)
                 continue
+        if not ok and spec.get("pending_fstab"):
+            planned = read_mounts(audit.fstab()).get(spec["path"], (None, set()))[1]
+            if all(o in planned or MOUNT_OPTION_ALIASES.get(o) in planned for o in spec["options"]):
+                audit.add(check_id, "CM-6 / CIS 1.1.2", True, "/etc/fstab mounts %s with %s from the next boot (a reboot is "
+                          "pending)" % (spec["path"], ",".join(spec["options"])), skip=True)
+                continue
         if fstype is None:
             detail = "%s is not a mount point" % spec["path"]
         elif not ok:
@@ -623,10 +646,14 @@ def check_aide_findings(audit, aide, entries):
     control = "SI-7 / CIS 6.1.2"
     if aide["result"] == "never":
         audit.add("aide-findings", control, True, "no scheduled AIDE check has run yet", skip=True, kind="finding")
-    elif aide["result"] in ("clean", "accepted"):
-        audit.add("aide-findings", control, True, "last check %s: %s" % (aide["last_run"], aide["result"]), kind="finding")
+    elif aide["result"] in ("clean", "accepted", "packages"):
+        audit.add("aide-findings", control, True, "last check %s: %s" % (aide["last_run"], {
+            "packages": "every change was a package's, as it shipped it: the database was updated"}.get(
+                aide["result"], aide["result"])), kind="finding")
     elif aide["result"] == "changes" and aide["paths"]:
-        open_paths = [path for path in aide["paths"] if not accepted(path, None, entries)]
+        # a file exactly as its package shipped it (an upgrade's) is no finding
+        open_paths = [path for path in aide["paths"]
+                      if path not in aide["package_paths"] and not accepted(path, None, entries)]
         detail = ("last check %s: %d change(s) not accepted: %s" % (aide["last_run"], len(open_paths), ", ".join(open_paths[:10]))
                   if open_paths else "last check %s: every changed path accepted" % aide["last_run"])
         audit.add("aide-findings", control, not open_paths, detail, kind="finding")
@@ -723,7 +750,7 @@ def main():
             time_sync=dict(type="bool", default=False),
             mounts=dict(type="list", elements="dict", options=dict(
                 path=dict(type="path", required=True), options=dict(type="list", elements="str", required=True),
-                fstype=dict(type="str"), pending_unit=dict(type="str"))),
+                fstype=dict(type="str"), pending_unit=dict(type="str"), pending_fstab=dict(type="bool", default=False))),
             max_findings=dict(type="int", default=50),
             accepted_findings=dict(type="list", elements="dict", default=[], options=dict(
                 path=dict(type="str", required=True), signature=dict(type="str"), reason=dict(type="str", required=True))),
@@ -759,6 +786,7 @@ def main():
         result["aide"] = read_aide(p["aide_check_log"])
         check_aide_findings(audit, result["aide"], p["accepted_findings"])
         result["aide"]["paths"] = result["aide"]["paths"][:p["max_findings"]]
+        result["aide"]["package_paths"] = result["aide"]["package_paths"][:p["max_findings"]]
     if p["clamav_scan_log"]:
         result["clamav"] = read_clamav(p["clamav_scan_log"])
         check_clamav_findings(audit, result["clamav"], p["accepted_findings"])

@@ -31,6 +31,14 @@ def _fake_bin(bindir: Path, name: str, script: str) -> None:
     (bindir / name).chmod(0o755)
 
 
+def _fake_dpkg(bindir: Path, owned: dict, differ: list) -> None:
+    """dpkg-query --search and dpkg --verify as dpkg 1.21 answers them: owned {path: package}, and the
+    files --verify reports as differing from what their package shipped (a changed conffile)."""
+    search = "".join(f'[ "$3" = "{path}" ] && echo "{pkg}: {path}" && exit 0\n' for path, pkg in owned.items())
+    _fake_bin(bindir, "dpkg-query", search + 'echo "dpkg-query: no path found matching pattern $3" >&2; exit 1\n')
+    _fake_bin(bindir, "dpkg", "".join(f"echo '??5?????? c {path}'\n" for path in differ) + "exit 0\n")
+
+
 def test_checks_files_modes_and_live_sysctl(tmp_path):
     f = tmp_path / "secret"
     f.write_text("x")
@@ -70,6 +78,7 @@ def test_reads_findings_the_role_scripts_log(tmp_path, monkeypatch):
               "---------------------------------------------------\n\nf   ...    .C... : /etc/issue.net\n\n"
               "File: /etc/issue.net\n  SHA256    : abc | def\nEOF\nexit 5\n")
     _fake_bin(bindir, "ionice", 'shift 1; exec "$@"\n')
+    _fake_dpkg(bindir, owned={"/etc/issue.net": "base-files"}, differ=["/etc/issue.net"])
     # What clamdscan --infected --no-summary prints for one detection (exit 1: virus found).
     _fake_bin(bindir, "clamdscan", "echo '/root/eicar.com: Eicar-Signature.UNOFFICIAL FOUND'\nexit 1\n")
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
@@ -344,3 +353,66 @@ def test_mounts_checked_with_the_options_the_kernel_shows(tmp_path, monkeypatch)
 def _run(argv):
     proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+AIDE_PACKAGE_CHANGE = ("Start timestamp: 2026-11-27 10:00:00 +0000 (AIDE 0.18.3)\n"
+                       "AIDE found differences between database and filesystem!!\n\nSummary:\n"
+                       "  Total number of entries:\t2000\n  Added entries:\t\t0\n  Removed entries:\t\t0\n"
+                       "  Changed entries:\t\t{n}\n\n---------------------------------------------------\n"
+                       "Changed entries:\n---------------------------------------------------\n\n{lines}\n")
+
+
+def test_aide_accepts_what_packages_shipped_and_keeps_the_rest(tmp_path, monkeypatch):
+    """An upgrade rewrote /usr/bin/passwd exactly as its package ships it: logged as the package's, no
+    finding, and when it is the only change the database is updated (result=packages). A hand edit
+    next to it stays a finding, and nothing is updated."""
+    bindir, lib = tmp_path / "bin", tmp_path / "lib"
+    lib.mkdir()
+    (lib / "aide.db").write_text("old")
+    upgraded = tmp_path / "passwd"  # stands in for /usr/bin/passwd: it must exist
+    upgraded.write_text("x")
+    edited = tmp_path / "motd"
+    edited.write_text("y")
+    _fake_bin(bindir, "ionice", 'shift 1; exec "$@"\n')
+    _fake_bin(bindir, "aide", 'if [ "$1" = --update ]; then echo new > "$LIB/aide.db.new"; exit 4; fi\n'
+              'printf "%b" "$AIDE_OUT"; exit 4\n')
+    _fake_dpkg(bindir, owned={str(upgraded): "passwd", str(edited): "base-files"}, differ=[str(edited)])
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("LIB", str(lib))
+    log = tmp_path / "aide-check.log"
+    _render(REPO / "roles/aide/templates/aide-check.sh.j2", tmp_path / "aide-check", aide_check_log=log)
+    script = tmp_path / "aide-check"
+    script.write_text(script.read_text().replace("/var/lib/aide", str(lib)))
+
+    both = f"f   ...    .C... : {upgraded}\nf   ...    .C... : {edited}"
+    monkeypatch.setenv("AIDE_OUT", AIDE_PACKAGE_CHANGE.format(n=2, lines=both))
+    subprocess.run([str(script)], check=True)
+    res = run_module(host_audit.main, {"aide_check_log": str(log)})
+    assert res["aide"]["result"] == "changes" and res["aide"]["package_paths"] == [str(upgraded)]
+    assert res["findings"] == ["aide-findings"] and f"1 change(s) not accepted: {edited}" in res["checks"][0]["detail"]
+    assert (lib / "aide.db").read_text() == "old" and not (lib / "aide.db.new").exists()
+
+    monkeypatch.setenv("AIDE_OUT", AIDE_PACKAGE_CHANGE.format(n=1, lines=f"f   ...    .C... : {upgraded}"))
+    subprocess.run([str(script)], check=True)
+    res = run_module(host_audit.main, {"aide_check_log": str(log)})
+    assert res["aide"]["result"] == "packages" and res["findings"] == []
+    assert (lib / "aide.db").read_text() == "new\n"
+    # a file gone is vouched for by no package: it stays a finding
+    upgraded.unlink()
+    subprocess.run([str(script)], check=True)
+    assert run_module(host_audit.main, {"aide_check_log": str(log)})["findings"] == ["aide-findings"]
+
+
+def test_proc_hidepid_pending_until_the_next_boot(monkeypatch):
+    live = ["proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0"]
+    module = type("M", (), {"get_bin_path": lambda self, name: None})()
+    spec = [{"path": "/proc", "options": ["hidepid=2"], "pending_fstab": True}]
+    monkeypatch.setattr(host_audit.Audit, "fstab", staticmethod(lambda: ["proc /proc proc defaults,hidepid=2,gid=997 0 0"]))
+    audit = host_audit.Audit(module)
+    host_audit.check_mounts(audit, spec, live)
+    assert audit.checks[0]["status"] == "skip" and "a reboot is pending" in audit.checks[0]["detail"]
+    # not in /etc/fstab either: a failure
+    monkeypatch.setattr(host_audit.Audit, "fstab", staticmethod(lambda: ["proc /proc proc defaults 0 0"]))
+    audit = host_audit.Audit(module)
+    host_audit.check_mounts(audit, spec, live)
+    assert audit.checks[0]["status"] == "fail"

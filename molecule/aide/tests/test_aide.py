@@ -24,6 +24,11 @@ def test_tampering_was_detected_and_logged(host):
     assert "aide-check result=changes" in log
     assert "/usr/local/bin/eks-evil" in log
     assert "/etc/issue.net" in log
+    # the rewritten package file is the package's (dpkg --verify): logged as such, not a finding; the
+    # edited /etc/issue.net (a changed conffile) and the planted binary keep the result at changes
+    last = log[log.rindex(" aide-check result="):]
+    assert "aide-check result=changes" in last and " aide-package /usr/bin/xargs\n" in last
+    assert " aide-package /etc/issue.net" not in last and " aide-package /usr/local/bin/eks-evil" not in last
 
 
 def test_check_log_rotated(host):  # NIST AU-4
