@@ -59,6 +59,9 @@ def playbook(tmp_path_factory, name: str, *args: str) -> Run:
     proc.stdout += proc.stderr
     run = Run(proc, time.monotonic() - started, report_dir)
     print(f"{name} {' '.join(args)}: rc={run.rc} in {run.seconds:.0f} s; recap {run.recap}")
+    # the whole output, readable while the suite still runs (a failed site.yml errors every test after it)
+    (REPO / "tests" / "output").mkdir(parents=True, exist_ok=True)
+    (REPO / "tests" / "output" / f"e2e-{report_dir.name}-{Path(name).stem}.log").write_text(run.out)
     return run
 
 
