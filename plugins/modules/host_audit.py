@@ -309,7 +309,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 AIDE_SUMMARY = re.compile(r"^(\S+) aide-check result=(\w+) rc=(\d+) added=(\d+) removed=(\d+) changed=(\d+)")
-AIDE_PATH = re.compile(r"^\S+ aide-detail [a-z][^a-z:][^:]*: (/.+?)\s*$")
+AIDE_PATH = re.compile(r"^aide-detail [a-z][^a-z:][^:]*: (/.+?)\s*$")
 DEBSUMS_SUMMARY = re.compile(r"^(\S+) debsums-check result=(\w+) rc=(\d+) changed=(\d+)")
 CLAM_DETECTION = re.compile(r"^(\S+) clamav-detection path=(.*) signature=(\S+) action=(\S+)$")
 CLAM_SCAN = re.compile(r"^(\S+) clamav-scan result=(\w+)")
@@ -498,46 +498,43 @@ def check_unattended_upgrades(audit):
               "apt runs unattended-upgrade daily" if ok else "APT::Periodic::Unattended-Upgrade is not 1: %s" % (out or "unset"))
 
 
-def read_aide(path):
-    lines = read_lines(path)
-    info = {"last_run": None, "result": "never", "added": 0, "removed": 0, "changed": 0, "paths": [], "package_paths": []}
-    if not lines:
-        return info
+def last_run(lines, summary):
+    """The last summary line a scheduled check logged (its match) and the lines of that run after it
+    (each starts with the same time stamp), or (None, [])."""
     for i in range(len(lines) - 1, -1, -1):
-        m = AIDE_SUMMARY.match(lines[i])
+        m = summary.match(lines[i])
         if m:
-            ts = m.group(1)
-            info.update(last_run=ts, result=m.group(2), added=int(m.group(4)), removed=int(m.group(5)),
-                        changed=int(m.group(6)))
-            paths = []
+            body = []
             for line in lines[i + 1:]:
-                if not line.startswith(ts + " "):
+                if not line.startswith(m.group(1) + " "):
                     break
-                if line.startswith(ts + " aide-package "):
-                    info["package_paths"].append(line[len(ts + " aide-package "):])
-                    continue
-                pm = AIDE_PATH.match(line)
-                if pm and pm.group(1) not in paths:
-                    paths.append(pm.group(1))
-            info["paths"] = paths
-            break
+                body.append(line[len(m.group(1)) + 1:])
+            return m, body
+    return None, []
+
+
+def read_aide(path):
+    info = {"last_run": None, "result": "never", "added": 0, "removed": 0, "changed": 0, "paths": [], "package_paths": []}
+    m, body = last_run(read_lines(path) or [], AIDE_SUMMARY)
+    if m:
+        info.update(last_run=m.group(1), result=m.group(2), added=int(m.group(4)), removed=int(m.group(5)),
+                    changed=int(m.group(6)))
+        for line in body:
+            if line.startswith("aide-package "):
+                info["package_paths"].append(line[len("aide-package "):])
+                continue
+            pm = AIDE_PATH.match(line)
+            if pm and pm.group(1) not in info["paths"]:
+                info["paths"].append(pm.group(1))
     return info
 
 
 def read_debsums(path):
-    lines = read_lines(path) or []
     info = {"last_run": None, "result": "never", "paths": []}
-    for i in range(len(lines) - 1, -1, -1):
-        m = DEBSUMS_SUMMARY.match(lines[i])
-        if m:
-            info.update(last_run=m.group(1), result=m.group(2))
-            prefix = m.group(1) + " debsums-changed "
-            for line in lines[i + 1:]:
-                if not line.startswith(m.group(1) + " "):
-                    break
-                if line.startswith(prefix):
-                    info["paths"].append(line[len(prefix):])
-            break
+    m, body = last_run(read_lines(path) or [], DEBSUMS_SUMMARY)
+    if m:
+        info.update(last_run=m.group(1), result=m.group(2))
+        info["paths"] = [line[len("debsums-changed "):] for line in body if line.startswith("debsums-changed ")]
     return info
 
 
