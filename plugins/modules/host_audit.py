@@ -128,6 +128,17 @@ options:
           saying so (a reboot is pending), rather than failed.
         type: bool
         default: false
+  kernel_cmdline:
+    description:
+      - Words the running kernel's command line (C(/proc/cmdline)) must hold, for example C([audit=1]). Skipped in a
+        container (its kernel is the host's).
+    type: list
+    elements: str
+  kernel_cmdline_pending_file:
+    description:
+      - A boot loader drop-in that passes O(kernel_cmdline) from the next boot; while it holds every missing word, the
+        check is skipped, saying so (a reboot is pending), rather than failed.
+    type: path
   time_sync:
     description: Check that a time-sync client is active (C(timedatectl show), property C(NTP)).
     type: bool
@@ -602,6 +613,25 @@ def check_mounts(audit, specs, lines):
         audit.add(check_id, "CM-6 / CIS 1.1.2", ok, detail)
 
 
+def check_kernel_cmdline(audit, words, pending_file, cmdline=None):
+    control = "AU-12, AU-14 / CIS 6.2.1.3, 6.2.1.4"
+    if audit.container():
+        audit.add("kernel-cmdline", control, True, "a %s container: its kernel is the host's" % audit.container(), skip=True)
+        return
+    running = (cmdline if cmdline is not None else " ".join(read_lines("/proc/cmdline") or [])).split()
+    missing = [w for w in words if w not in running]
+    if not missing:
+        audit.add("kernel-cmdline", control, True, "booted with %s" % " ".join(words))
+        return
+    staged = " ".join(read_lines(pending_file) or []).split() if pending_file else []
+    staged = [w.strip('"') for w in staged]
+    if all(w in staged for w in missing):
+        audit.add("kernel-cmdline", control, True, "%s passes %s from the next boot (a reboot is pending)"
+                  % (pending_file, " ".join(missing)), skip=True)
+        return
+    audit.add("kernel-cmdline", control, False, "the running kernel was booted without %s" % " ".join(missing))
+
+
 def check_time_sync(audit):
     if audit.container():
         audit.add("time-sync", "AU-8 / CIS 2.3", True, "a %s container: its clock is the host's" % audit.container(), skip=True)
@@ -745,6 +775,8 @@ def main():
             clamav_scan_log=dict(type="path"),
             debsums_log=dict(type="path"),
             time_sync=dict(type="bool", default=False),
+            kernel_cmdline=dict(type="list", elements="str"),
+            kernel_cmdline_pending_file=dict(type="path"),
             mounts=dict(type="list", elements="dict", options=dict(
                 path=dict(type="path", required=True), options=dict(type="list", elements="str", required=True),
                 fstype=dict(type="str"), pending_unit=dict(type="str"), pending_fstab=dict(type="bool", default=False))),
@@ -794,6 +826,8 @@ def main():
         result["debsums"]["paths"] = result["debsums"]["paths"][:p["max_findings"]]
     if p["time_sync"]:
         check_time_sync(audit)
+    if p["kernel_cmdline"]:
+        check_kernel_cmdline(audit, p["kernel_cmdline"], p["kernel_cmdline_pending_file"])
     if p["mounts"]:
         check_mounts(audit, p["mounts"], read_lines("/proc/mounts") or [])
     if p["signatures_max_age_days"] > 0:

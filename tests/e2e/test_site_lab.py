@@ -145,7 +145,9 @@ def test_site_provisions_maps_hardens_audits_and_reports(first, hosts):
         # the time-sync client (systemd-timesyncd, to the Amazon Time Sync Service), the package file timer, and
         # /dev/shm remounted in place (nodev,nosuid,noexec)
         passed = {c["id"] for c in report["controls"]["checks"] if c["status"] == "pass"}
-        assert {"time-sync", "service:eks-debsums-check.timer", "mount:/dev/shm"} <= passed, report["controls"]["checks"]
+        # and the kernel booted with audit=1 and a backlog (the auditd role's GRUB arguments; qemu passes them here)
+        assert {"time-sync", "service:eks-debsums-check.timer", "mount:/dev/shm", "kernel-cmdline"} <= passed, \
+            report["controls"]["checks"]
         # no open finding; the signatures are fresh (custom only here: freshclam's last good run)
         assert report["findings"] == [], report["controls"]["checks"]
         assert {c["id"]: c["status"] for c in report["controls"]["checks"]}["clamav-signatures"] == "pass"

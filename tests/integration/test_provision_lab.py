@@ -57,6 +57,7 @@ NOT_NAMED = {  # variables checked next to the wrong one, which must not be blam
     (["-e", "eks_nodes_desired_size=9"], "eks_nodes_desired_size: 9 is outside"),
     (["-e", '{"eks_addons": {"vpc-cni": "", "corends": ""}}'], "eks_addons: corends is not an EKS add-on"),
     (["-e", "eks_nodes_ami_id=ami-hardened"], "eks_nodes_ami_id: 'ami-hardened' is not an AMI ID"),
+    (["-e", "eks_nodes_system_reserved_memory=1.5G"], "eks_nodes_system_reserved_memory: '1.5G' is not a quantity"),
     # the regions, the edge and DNS roles' input
     (["-e", '{"eks_platform_regions": ["us-east-1", "us-west-2"], "eks_platform_region_cidrs": {"us-west-2": '
             '{"security": "10.10.0.0/16", "lb": "10.60.0.0/16", "app": "10.70.0.0/16"}}}'],
@@ -67,7 +68,7 @@ NOT_NAMED = {  # variables checked next to the wrong one, which must not be blam
             '"edge_targets": ["10.30.0.10", "10.20.0.10"]}'], "edge_targets: 10.20.0.10 outside the App VPC 10.30.0.0/16"),
 ], ids=["malformed-cidr", "overlapping-cidrs", "plan-does-not-fit", "too-many-azs", "unknown-region", "az-count-not-int",
         "vpn-cidr-malformed", "vpn-cidr-overlaps-vpc", "lb-source-not-cidr", "no-ssh-key", "more-bastions-than-azs",
-        "stack-name", "no-client-ca", "gateway-service", "eks-version", "eks-principal", "eks-desired-size", "eks-addon", "eks-ami",
+        "stack-name", "no-client-ca", "gateway-service", "eks-version", "eks-principal", "eks-desired-size", "eks-addon", "eks-ami", "eks-reserved-memory",
         "region-cidrs-overlap", "edge-certificate-region", "edge-target-outside"])
 def test_bad_input_fails_naming_the_variable_and_creates_nothing(playbook, lab_aws, extra, needle):
     before = lab_aws.call_count(PORT)

@@ -133,7 +133,8 @@ def test_a_custom_image_is_told_where_its_cluster_is():
         pass
     cluster = {"endpoint": "https://ABC.gr7.us-east-1.eks.amazonaws.com", "certificate_authority": "LS0tQ0E=",
                "service_ipv4_cidr": "172.20.0.0/16"}
-    rendered = Templar(loader=DataLoader(), variables=dict(VARS, __eks_cluster={"cluster": cluster})).template(text)
+    rendered = Templar(loader=DataLoader(), variables=dict(VARS, __eks_cluster={"cluster": cluster},
+                                                           eks_nodes_system_reserved_memory="1536Mi")).template(text)
     message = email.message_from_string(rendered)
     assert message.is_multipart()
     parts = [p for p in message.walk() if p.get_content_type() == "application/node.eks.aws"]
@@ -142,3 +143,5 @@ def test_a_custom_image_is_told_where_its_cluster_is():
     assert config["apiVersion"] == "node.eks.aws/v1alpha1" and config["kind"] == "NodeConfig"
     assert config["spec"]["cluster"] == {"name": "eksplat-us-east-1", "apiServerEndpoint": cluster["endpoint"],
                                          "certificateAuthority": "LS0tQ0E=", "cidr": "172.20.0.0/16"}
+    # the hardened host's daemons (clamd's databases) are reserved from what kubelet offers pods
+    assert config["spec"]["kubelet"]["config"] == {"systemReserved": {"memory": "1536Mi"}}

@@ -416,3 +416,29 @@ def test_proc_hidepid_pending_until_the_next_boot(monkeypatch):
     audit = host_audit.Audit(module)
     host_audit.check_mounts(audit, spec, live)
     assert audit.checks[0]["status"] == "fail"
+
+
+def test_kernel_command_line_pending_from_the_grub_drop_in(tmp_path, monkeypatch):
+    monkeypatch.setattr(host_audit.Audit, "container", lambda self: None)
+    module = type("M", (), {"get_bin_path": lambda self, name: None})()
+    words = ["audit=1", "audit_backlog_limit=8192"]
+    booted = "BOOT_IMAGE=/vmlinuz root=/dev/vda ro audit=1 audit_backlog_limit=8192 quiet"
+    audit = host_audit.Audit(module)
+    host_audit.check_kernel_cmdline(audit, words, None, cmdline=booted)
+    assert audit.checks[0]["status"] == "pass"
+    # booted without them, the auditd role's GRUB drop-in passes them from the next boot: pending, skipped
+    drop_in = tmp_path / "60-eks-platform-audit.cfg"
+    drop_in.write_text('# Managed\nGRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX audit=1 audit_backlog_limit=8192"\n')
+    audit = host_audit.Audit(module)
+    host_audit.check_kernel_cmdline(audit, words, str(drop_in), cmdline="root=/dev/vda ro quiet")
+    assert audit.checks[0]["status"] == "skip" and "a reboot is pending" in audit.checks[0]["detail"]
+    # no drop-in (or one without the backlog): a failure naming what is missing
+    drop_in.write_text('GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX audit=1"\n')
+    audit = host_audit.Audit(module)
+    host_audit.check_kernel_cmdline(audit, words, str(drop_in), cmdline="root=/dev/vda audit=1")
+    assert audit.checks[0]["status"] == "fail" and audit.checks[0]["detail"].endswith("without audit_backlog_limit=8192")
+    # in a container the kernel is the host's
+    monkeypatch.setattr(host_audit.Audit, "container", lambda self: "docker")
+    audit = host_audit.Audit(module)
+    host_audit.check_kernel_cmdline(audit, words, None, cmdline="")
+    assert audit.checks[0]["status"] == "skip"

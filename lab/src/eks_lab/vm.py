@@ -199,7 +199,10 @@ def _start(name: str, lan: str | None, private: bool, via: dict | None) -> dict:
     if port:
         netdev += f"hostfwd=tcp:127.0.0.1:{port}-:22,"
     netdev += f"guestfwd=tcp:10.0.2.100:3142-cmd:nc 127.0.0.1 {proxy_port}"
-    append = f"root=/dev/vda rw console=ttyS0 security=selinux selinux=1 quiet systemd.hostname={name}"
+    # The kernel is qemu's to boot (no GRUB in the image): the arguments the selinux and auditd roles'
+    # GRUB drop-ins would pass on a real host are passed here.
+    append = (f"root=/dev/vda rw console=ttyS0 security=selinux selinux=1 audit=1 audit_backlog_limit=8192 quiet"
+              f" systemd.hostname={name}")
     net_args = ["-netdev", netdev, "-device", "virtio-net-pci,netdev=n0"]
     link = None
     if lan:
