@@ -308,6 +308,11 @@ clamav:
       description: Every detection logged (newest last), as C(time), C(path), C(signature), C(action).
       type: list
       elements: dict
+    unscanned:
+      description: Path patterns the last scan left out because SELinux keeps them from the scanner (named in the
+        C(clamav-scan) check's detail).
+      type: list
+      elements: str
 """
 
 import fnmatch
@@ -323,7 +328,7 @@ AIDE_SUMMARY = re.compile(r"^(\S+) aide-check result=(\w+) rc=(\d+) added=(\d+) 
 AIDE_PATH = re.compile(r"^aide-detail [a-z][^a-z:][^:]*: (/.+?)\s*$")
 DEBSUMS_SUMMARY = re.compile(r"^(\S+) debsums-check result=(\w+) rc=(\d+) changed=(\d+)")
 CLAM_DETECTION = re.compile(r"^(\S+) clamav-detection path=(.*) signature=(\S+) action=(\S+)$")
-CLAM_SCAN = re.compile(r"^(\S+) clamav-scan result=(\w+)")
+CLAM_SCAN = re.compile(r"^(\S+) clamav-scan result=(\w+)(?:.* unscanned=(\S+))?")
 # sshd -T prints some values under their older names.
 SSHD_ALIASES = {"prohibit-password": "without-password"}
 
@@ -644,7 +649,7 @@ def check_time_sync(audit):
 
 
 def read_clamav(path):
-    info = {"last_scan": None, "last_result": "never", "detections": []}
+    info = {"last_scan": None, "last_result": "never", "detections": [], "unscanned": []}
     for line in read_lines(path) or []:
         m = CLAM_DETECTION.match(line)
         if m:
@@ -654,6 +659,7 @@ def read_clamav(path):
         m = CLAM_SCAN.match(line)
         if m:
             info["last_scan"], info["last_result"] = m.group(1), m.group(2)
+            info["unscanned"] = m.group(3).split(",") if m.group(3) else []
     return info
 
 
@@ -693,8 +699,9 @@ def check_clamav_findings(audit, clam, entries):
     if clam["last_result"] == "never":
         audit.add("clamav-scan", "SI-3", True, "no scheduled scan has run yet", skip=True, kind="finding")
     else:
-        audit.add("clamav-scan", "SI-3", clam["last_result"] == "ok", "last scan %s: %s" % (
-            clam["last_scan"], "ran" if clam["last_result"] == "ok" else "failed (files went unscanned)"), kind="finding")
+        unscanned = "; not scanned, kept from the scanner by SELinux: %s" % ", ".join(clam["unscanned"]) if clam["unscanned"] else ""
+        audit.add("clamav-scan", "SI-3", clam["last_result"] == "ok", "last scan %s: %s%s" % (
+            clam["last_scan"], "ran" if clam["last_result"] == "ok" else "failed (files went unscanned)", unscanned), kind="finding")
     open_hits = [d for d in clam["detections"] if not accepted(d["path"], d["signature"], entries)]
     detail = "; ".join("%s %s (%s)" % (d["path"], d["signature"], d["time"]) for d in open_hits[-10:])
     audit.add("clamav-detections", "SI-3, SI-4", not open_hits, "%d detection(s) not accepted: %s" % (len(open_hits), detail)

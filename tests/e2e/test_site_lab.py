@@ -173,6 +173,28 @@ def test_auditd_records_and_never_takes_the_host_down(hosts):
     assert setuid and all(f"-F path={path} " in rules for path in setuid), setuid
 
 
+def test_freshclam_updates_through_the_proxy_under_enforcing_selinux(hosts):
+    """freshclam's own daemon (freshclam_t, not Ansible's one-off fetch) fetches a signature added to the
+    lab's mirror, through the proxy port (tcp/3142, aptcacher_port_t) the clamav role's policy module
+    allows, with no denial; the proxy revalidates signature files instead of serving a cached copy."""
+    from eks_lab import mirror
+    db = mirror.MIRROR / mirror.DATABASE
+    original = db.read_text()
+    try:
+        db.write_text(original + "0123456789abcdef0123456789abcdef:68:Eks-Lab.Freshclam-Update-Test\n")
+        out = on_host("bastion", "since=$(date +%H:%M:%S); systemctl restart clamav-freshclam.service;"
+                                 " for i in $(seq 90); do grep -q Freshclam-Update-Test /var/lib/clamav/eks-lab-eicar.hdb"
+                                 " && break; sleep 2; done; echo mode=$(getenforce);"
+                                 " echo domain=$(ps -eZ -o label=,comm= | awk '$2 == \"freshclam\" {print $1}');"
+                                 " echo arrived=$(grep -c Freshclam-Update-Test /var/lib/clamav/eks-lab-eicar.hdb);"
+                                 " ausearch -m AVC -c freshclam -ts $since 2>&1; true").stdout
+    finally:
+        db.write_text(original)
+    assert "mode=Enforcing" in out and re.search(r"^domain=\S*:freshclam_t:", out, re.M), out
+    assert "arrived=1" in out, out
+    assert "<no matches>" in out and "denied" not in out, out
+
+
 def test_shm_runs_no_program_and_tmp_and_proc_wait_for_the_next_boot(hosts):
     # noexec on /dev/shm, remounted in place: a program copied there does not run
     run = on_host("bastion", "cp /bin/true /dev/shm/eks-true && /dev/shm/eks-true; echo rc=$?; rm -f /dev/shm/eks-true")

@@ -85,7 +85,8 @@ def test_reads_findings_the_role_scripts_log(tmp_path, monkeypatch):
     aide_log, scan_log = tmp_path / "aide-check.log", tmp_path / "scan.log"
     _render(REPO / "roles/aide/templates/aide-check.sh.j2", tmp_path / "aide-check", aide_check_log=aide_log)
     _render(REPO / "roles/clamav/templates/clamav-scan.sh.j2", tmp_path / "clamav-scan", clamav_scan_log=scan_log,
-            clamav_scan_paths=[str(tmp_path)], clamav_quarantine=False, clamav_quarantine_dir="/q")
+            clamav_scan_paths=[str(tmp_path)], clamav_quarantine=False, clamav_quarantine_dir="/q",
+            __clamav_unscannable=["^/etc/shadow", "^/etc/audit/"])
     env = dict(os.environ)
     subprocess.run([str(tmp_path / "aide-check")], check=True, env=env)
     subprocess.run([str(tmp_path / "clamav-scan")], check=True, env=env)
@@ -102,6 +103,9 @@ def test_reads_findings_the_role_scripts_log(tmp_path, monkeypatch):
     status = {c["id"]: (c["status"], c["kind"]) for c in res["checks"]}
     assert status["clamav-scan"] == ("pass", "finding")
     detail = {c["id"]: c["detail"] for c in res["checks"]}
+    # what SELinux keeps from the scanner (excluded in clamd.conf where SELinux is on) is named, not hidden
+    assert res["clamav"]["unscanned"] == ["^/etc/shadow", "^/etc/audit/"]
+    assert detail["clamav-scan"].endswith("not scanned, kept from the scanner by SELinux: ^/etc/shadow, ^/etc/audit/")
     assert "2 change(s) not accepted: /usr/local/bin/eks-evil, /etc/issue.net" in detail["aide-findings"]
     # One AIDE path accepted: the other is still open. A ClamAV acceptance for another signature does not apply.
     partly = run_module(host_audit.main, {"aide_check_log": str(aide_log), "clamav_scan_log": str(scan_log),
@@ -183,7 +187,7 @@ def test_no_log_yet_means_never():
     res = run_module(host_audit.main, {"aide_check_log": "/nonexistent/aide.log",
                                        "clamav_scan_log": "/nonexistent/scan.log"})
     assert res["aide"]["result"] == "never" and res["aide"]["last_run"] is None
-    assert res["clamav"] == {"last_scan": None, "last_result": "never", "detections": []}
+    assert res["clamav"] == {"last_scan": None, "last_result": "never", "detections": [], "unscanned": []}
     # a host whose timers have not fired yet has no finding: the checks are skipped, and say why
     assert res["findings"] == [] and {c["status"] for c in res["checks"] if c["id"] != "clamav-detections"} == {"skip"}
 
@@ -442,3 +446,21 @@ def test_kernel_command_line_pending_from_the_grub_drop_in(tmp_path, monkeypatch
     audit = host_audit.Audit(module)
     host_audit.check_kernel_cmdline(audit, words, None, cmdline="")
     assert audit.checks[0]["status"] == "skip"
+
+
+def test_selinux_port_types_take_the_narrowest_range():
+    """The clamav role's helper reads `semanage port --list`: the proxy's port is the type the policy
+    names for it, not the wide range it falls in; an unnamed port is unreserved_port_t."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("ports", REPO / "roles/clamav/files/selinux-port-types.py")
+    ports = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ports)
+    listing = ("aptcacher_port_t               tcp      3142\n"
+               "http_cache_port_t              tcp      8080, 8118, 8123, 10001-10010\n"
+               "http_port_t                    tcp      80, 81, 443, 488, 8008, 8009, 8443, 9000\n"
+               "squid_port_t                   tcp      3128, 3401, 4827\n"
+               "squid_port_t                   udp      3401, 4827\n"
+               "unreserved_port_t              tcp      61000-65535, 1024-32767\n")
+    assert ports.port_types(listing, [3142]) == ["aptcacher_port_t"]
+    assert ports.port_types(listing, [3128, 10005]) == ["http_cache_port_t", "squid_port_t"]
+    assert ports.port_types(listing, [3999]) == ["unreserved_port_t"]
