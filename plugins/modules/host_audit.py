@@ -18,8 +18,9 @@ description:
   - Collects the findings the host's scheduled jobs logged - the last AIDE check with the
     paths it reported, ClamAV detections - for the per-host reports.
   - Findings are checks too (RV(checks[].kind=finding)) - AIDE changes or errors, changed package files,
-    ClamAV detections or scan errors, stale signatures - and fail unless O(accepted_findings) accepts them; they are listed
-    in RV(findings), apart from the failed controls in RV(failed_checks).
+    ClamAV detections or scan errors, stale signatures, pending security updates - and fail unless
+    O(accepted_findings) accepts them (a pending security update: unless younger than O(security_updates_max_age_days));
+    they are listed in RV(findings), apart from the failed controls in RV(failed_checks).
   - Read-only; never changes the host. Runs the same in check mode.
   - Each check runs only when its option is given, so the caller decides what is expected.
 author:
@@ -139,6 +140,18 @@ options:
       - A boot loader drop-in that passes O(kernel_cmdline) from the next boot; while it holds every missing word, the
         check is skipped, saying so (a reboot is pending), rather than failed.
     type: path
+  security_updates_file:
+    description:
+      - State file the baseline role keeps of the pending security updates, each with when the host first saw it
+        offered (C(<first seen> <package> <version>) lines). When given, the updates apt would install now from an
+        origin labelled C(*-Security) (C(apt-get --simulate dist-upgrade)) are a finding (C(security-updates)), each
+        with its age from this file.
+    type: path
+  security_updates_max_age_days:
+    description: Pending security updates up to this many days old are reported but not a finding; V(0) makes every
+      pending one a finding.
+    type: int
+    default: 0
   time_sync:
     description: Check that a time-sync client is active (C(timedatectl show), property C(NTP)).
     type: bool
@@ -313,6 +326,24 @@ clamav:
         C(clamav-scan) check's detail).
       type: list
       elements: str
+security_updates:
+  description: The pending security updates (with O(security_updates_file)), oldest first.
+  returned: when O(security_updates_file) is given and apt-get is installed
+  type: list
+  elements: dict
+  contains:
+    package:
+      description: Package name.
+      type: str
+    version:
+      description: The version the security archive offers.
+      type: str
+    first_seen:
+      description: When the host first saw it offered (ISO 8601), from the state file; now when not in it.
+      type: str
+    age_days:
+      description: Whole days since first seen.
+      type: int
 """
 
 import fnmatch
@@ -637,6 +668,55 @@ def check_kernel_cmdline(audit, words, pending_file, cmdline=None):
     audit.add("kernel-cmdline", control, False, "the running kernel was booted without %s" % " ".join(missing))
 
 
+SECURITY_INST = re.compile(r"^Inst (\S+) .*\((\S+) ([^)]*-[Ss]ecurity[^)]*)\)")
+
+
+def pending_security_updates(simulate_lines, state_lines, now):
+    """The security updates `apt-get --simulate dist-upgrade` would install, each with when the
+    state file says it was first seen (now when it is not there), oldest first."""
+    seen = {}
+    for line in state_lines:
+        parts = line.split()
+        if len(parts) == 3:
+            seen[(parts[1], parts[2])] = parts[0]
+    pending = []
+    for line in simulate_lines:
+        m = SECURITY_INST.match(line)
+        if not m:
+            continue
+        first = seen.get((m.group(1), m.group(2)))
+        try:
+            since = time.mktime(time.strptime(first[:19], "%Y-%m-%dT%H:%M:%S")) if first else now
+        except ValueError:
+            first, since = None, now
+        pending.append({"package": m.group(1), "version": m.group(2),
+                        "first_seen": first or time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(now)),
+                        "age_days": max(0, int((now - since) // 86400))})
+    return sorted(pending, key=lambda p: (-p["age_days"], p["package"]))
+
+
+def check_security_updates(audit, state_file, max_days, now=None):
+    control = "SI-2 / CIS 1.2"
+    rc, out = audit.run("apt-get", "--simulate", "-o", "Debug::NoLocking=1", "dist-upgrade")
+    if rc is None:
+        audit.add("security-updates", control, True, out, skip=True, kind="finding")
+        return None
+    if rc != 0:
+        audit.add("security-updates", control, False, "apt-get --simulate failed: %s" % out[-200:], kind="finding")
+        return None
+    pending = pending_security_updates(out.splitlines(), read_lines(state_file) or [], now or time.time())
+    overdue = [p for p in pending if p["age_days"] >= max_days]
+    listed = ", ".join("%s %s (%d d)" % (p["package"], p["version"], p["age_days"]) for p in pending[:10])
+    if not pending:
+        detail = "no security update pending"
+    elif not overdue:
+        detail = "%d pending, none older than %d day(s): %s" % (len(pending), max_days, listed)
+    else:
+        detail = "%d pending security update(s), %d at least %d day(s) old: %s" % (len(pending), len(overdue), max_days, listed)
+    audit.add("security-updates", control, not overdue, detail, kind="finding")
+    return pending
+
+
 def check_time_sync(audit):
     if audit.container():
         audit.add("time-sync", "AU-8 / CIS 2.3", True, "a %s container: its clock is the host's" % audit.container(), skip=True)
@@ -783,6 +863,8 @@ def main():
             debsums_log=dict(type="path"),
             time_sync=dict(type="bool", default=False),
             kernel_cmdline=dict(type="list", elements="str"),
+            security_updates_file=dict(type="path"),
+            security_updates_max_age_days=dict(type="int", default=0),
             kernel_cmdline_pending_file=dict(type="path"),
             mounts=dict(type="list", elements="dict", options=dict(
                 path=dict(type="path", required=True), options=dict(type="list", elements="str", required=True),
@@ -833,6 +915,10 @@ def main():
         result["debsums"]["paths"] = result["debsums"]["paths"][:p["max_findings"]]
     if p["time_sync"]:
         check_time_sync(audit)
+    if p["security_updates_file"]:
+        pending = check_security_updates(audit, p["security_updates_file"], p["security_updates_max_age_days"])
+        if pending is not None:
+            result["security_updates"] = pending[:p["max_findings"]]
     if p["kernel_cmdline"]:
         check_kernel_cmdline(audit, p["kernel_cmdline"], p["kernel_cmdline_pending_file"])
     if p["mounts"]:

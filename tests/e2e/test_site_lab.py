@@ -145,8 +145,10 @@ def test_site_provisions_maps_hardens_audits_and_reports(first, hosts):
         # the time-sync client (systemd-timesyncd, to the Amazon Time Sync Service), the package file timer, and
         # /dev/shm remounted in place (nodev,nosuid,noexec)
         passed = {c["id"] for c in report["controls"]["checks"] if c["status"] == "pass"}
-        # and the kernel booted with audit=1 and a backlog (the auditd role's GRUB arguments; qemu passes them here)
-        assert {"time-sync", "service:eks-debsums-check.timer", "mount:/dev/shm", "kernel-cmdline"} <= passed, \
+        # and the kernel booted with audit=1 and a backlog (the auditd role's GRUB arguments; qemu passes them here),
+        # and no security update pending (the image was patched at build; the converge applies any newer one)
+        assert {"time-sync", "service:eks-debsums-check.timer", "mount:/dev/shm", "kernel-cmdline",
+                "security-updates"} <= passed, \
             report["controls"]["checks"]
         # no open finding; the signatures are fresh (custom only here: freshclam's last good run)
         assert report["findings"] == [], report["controls"]["checks"]

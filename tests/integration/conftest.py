@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from labrun import PORT, REPO
+from labrun import PORT, REPO, WORKER
 RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -39,7 +39,9 @@ def lab_aws():
 @pytest.fixture(scope="session")
 def playbook(lab_aws):
     env = dict(os.environ, EKS_LAB_MOTO_PORT=str(PORT), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+               # a fact cache per worker: two runs at once never write one file
+               ANSIBLE_CACHE_PLUGIN_CONNECTION=str(REPO / ".cache" / f"facts{'-' + WORKER if WORKER else ''}"))
     for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         env.pop(var, None)
 
@@ -53,7 +55,8 @@ def playbook(lab_aws):
         (REPO / "tests" / "output").mkdir(parents=True, exist_ok=True)
         # numbered: runs whose arguments share the first 80 characters no longer overwrite each other's log
         run.count += 1
-        (REPO / "tests" / "output" / f"{run.count:03d}-{name}-{'-'.join(a.replace('/', '_') for a in args)[:80]}.log").write_text(out)
+        (REPO / "tests" / "output" / f"{WORKER + '-' if WORKER else ''}{run.count:03d}-{name}-"
+                                     f"{'-'.join(a.replace('/', '_') for a in args)[:80]}.log").write_text(out)
         return Run(proc.returncode, out)
 
     run.count = 0

@@ -3,7 +3,10 @@ import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PORT = int(os.environ.get("EKS_LAB_TEST_MOTO_PORT", "5077"))
+# Under pytest-xdist (scripts/test.sh runs the test files two at a time) each worker has an emulator of
+# its own: the tests count the calls it answers and look for what is left in it.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+PORT = int(os.environ.get("EKS_LAB_TEST_MOTO_PORT", "5077")) + (int(WORKER[2:]) if WORKER.startswith("gw") else 0)
 
 
 def lab_client(service: str, region: str = "us-east-1"):

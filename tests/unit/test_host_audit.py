@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 from ansible_collections.devsecops.eks_platform.plugins.modules import host_audit
@@ -464,3 +465,43 @@ def test_selinux_port_types_take_the_narrowest_range():
     assert ports.port_types(listing, [3142]) == ["aptcacher_port_t"]
     assert ports.port_types(listing, [3128, 10005]) == ["http_cache_port_t", "squid_port_t"]
     assert ports.port_types(listing, [3999]) == ["unreserved_port_t"]
+
+
+# apt-get --simulate dist-upgrade as a Debian 12 host printed it (bookworm become oldstable)
+SIMULATE = """Reading package lists...
+Inst base-files [12.4+deb12u11] (12.4+deb12u15 Debian:12.15/oldstable [amd64])
+Inst libssl3 [3.0.15-1~deb12u1] (3.0.22-1~deb12u2 Debian:12.15/oldstable, Debian-Security:12/oldstable-security [amd64])
+Inst libpam0g [1.5.2-6+deb12u1] (1.5.2-6+deb12u3 Debian-Security:12/oldstable-security [amd64])
+Conf base-files (12.4+deb12u15 Debian:12.15/oldstable [amd64])
+""".splitlines()
+
+
+def test_pending_security_updates_with_their_age():
+    """Only the security origin counts (base-files comes from a point release); the age is the baseline
+    role's first-seen time, and an update not in its state file is new now."""
+    now = time.mktime(time.strptime("2026-12-05T12:00:00", "%Y-%m-%dT%H:%M:%S"))
+    state = ["2026-12-01T10:00:00+00:00 libssl3 3.0.22-1~deb12u2",
+             "2026-11-01T10:00:00+00:00 libssl3 3.0.11-1~deb12u2"]  # an older version: not this one
+    pending = host_audit.pending_security_updates(SIMULATE, state, now)
+    assert [(p["package"], p["version"], p["age_days"]) for p in pending] == [
+        ("libssl3", "3.0.22-1~deb12u2", 4), ("libpam0g", "1.5.2-6+deb12u3", 0)]
+    assert pending[0]["first_seen"].startswith("2026-12-01T10:00:00")
+
+
+def test_security_updates_finding_after_the_grace(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    (tmp_path / "simulate").write_text("\n".join(SIMULATE) + "\n")
+    _fake_bin(bindir, "apt-get", f'cat {tmp_path / "simulate"}\n')
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    state = tmp_path / "security-pending"
+    state.write_text(time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.localtime(time.time() - 3 * 86400))
+                     + " libssl3 3.0.22-1~deb12u2\n")
+    res = run_module(host_audit.main, {"security_updates_file": str(state)})
+    assert res["findings"] == ["security-updates"] and len(res["security_updates"]) == 2
+    assert "2 pending security update(s), 2 at least 0 day(s) old: libssl3 3.0.22-1~deb12u2 (3 d)" in res["checks"][0]["detail"]
+    # a week's grace: both are reported, neither is a finding yet
+    graced = run_module(host_audit.main, {"security_updates_file": str(state), "security_updates_max_age_days": 7})
+    assert graced["findings"] == [] and "2 pending, none older than 7 day(s)" in graced["checks"][0]["detail"]
+    # nothing pending
+    (tmp_path / "simulate").write_text("Reading package lists...\n")
+    assert run_module(host_audit.main, {"security_updates_file": str(state)})["checks"][0]["detail"] == "no security update pending"

@@ -27,14 +27,28 @@ def recipe_hash(recipe: dict) -> str:
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def debootstrap(target: Path, packages: list[str]) -> None:
-    """A minimal Debian root with the given packages, apt lists made old (cache_valid_time)."""
+def debootstrap(target: Path, packages: list[str], security_updates: bool = False) -> None:
+    """A minimal Debian root with the given packages, apt lists made old (cache_valid_time).
+    security_updates: the security archive's updates applied, as an image pipeline patches an AMI
+    (the VM image); without, the root is the point release's and has updates pending (the container
+    image, on which Molecule's baseline scenario applies them)."""
     if target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["debootstrap", "--variant=minbase", f"--include={','.join(packages)}", SUITE, str(target), MIRROR],
                    check=True, stdout=subprocess.DEVNULL)
     (target / "etc/apt/sources.list").write_text(SOURCES)
+    if security_updates:
+        subprocess.run(["mount", "-t", "proc", "proc", str(target / "proc")], check=True)
+        try:
+            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+            for cmd in (["apt-get", "update", "-qq"], ["apt-get", "dist-upgrade", "-y", "-qq"], ["apt-get", "clean"]):
+                subprocess.run(["chroot", str(target), *cmd], check=True, env=env, stdout=subprocess.DEVNULL)
+        finally:
+            subprocess.run(["umount", str(target / "proc")], check=False)
+        for lists in (target / "var/lib/apt/lists").glob("*"):
+            if lists.is_file():
+                lists.unlink()
     (target / "etc/hostname").write_text("eks-lab\n")
     # apt's cache_valid_time would trust the empty lists of a fresh image: make them old.
     for p in [target / "var/lib/apt/lists", *(target / "var/lib/apt/lists").glob("*")]:

@@ -152,3 +152,18 @@ def test_time_synchronised_with_the_amazon_time_sync_service(host):  # NIST AU-8
     conf = host.file("/etc/systemd/timesyncd.conf.d/60-eks-platform.conf").content_string
     assert "NTP=169.254.169.123" in conf and "FallbackNTP=\n" in conf
     assert host.service("systemd-timesyncd").is_enabled  # (it never runs in a container: ConditionVirtualization)
+
+
+def test_pending_security_updates_applied_at_converge(host):  # NIST SI-2
+    """The container image is the point release's: the archive's security updates are pending when
+    the converge starts, and the converge applies them (unattended-upgrade, the security origins)."""
+    import pytest
+
+    out = host.check_output("LC_ALL=C apt-get --simulate -o Debug::NoLocking=1 dist-upgrade")
+    security = [line for line in out.splitlines() if line.startswith("Inst ") and "-Security" in line]
+    assert security == [], security
+    log = host.file("/var/log/unattended-upgrades/unattended-upgrades.log")
+    if not (log.exists and "Packages that will be upgraded:" in log.content_string):
+        pytest.skip("the security archive had no update for the container image's packages: nothing was applied")
+    # the state file host_audit ages them by holds only what is still pending: nothing
+    assert host.file("/var/lib/eks-platform/security-pending").content_string == ""
