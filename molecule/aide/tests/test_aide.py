@@ -36,3 +36,10 @@ def test_check_log_rotated(host):  # NIST AU-4
     assert "/var/log/aide/aide-check.log {" in conf and "rotate 13" in conf
     if host.exists("logrotate"):  # the baseline role installs it; this scenario runs aide alone
         assert host.run("logrotate --debug /etc/logrotate.d/eks-platform-aide").rc == 0
+
+
+def test_lynis_finds_this_configuration(host):  # Lynis FINT-4315, FINT-4316
+    """Lynis takes the last aide.conf in /etc, /etc/aide, /usr/local/etc and checks it with aide -D."""
+    link = host.file("/usr/local/etc/aide.conf")
+    assert link.is_symlink and link.linked_to == "/etc/aide/eks-platform.conf"
+    assert host.run("aide --config=/usr/local/etc/aide.conf -D").rc == 0
