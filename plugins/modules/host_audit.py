@@ -19,7 +19,7 @@ description:
     paths it reported, ClamAV detections - for the per-host reports.
   - Findings are checks too (RV(checks[].kind=finding)) - AIDE changes or errors, changed package files,
     ClamAV detections or scan errors, stale signatures, pending security updates - and fail unless
-    O(accepted_findings) accepts them (a pending security update: unless younger than O(security_updates_max_age_days));
+    O(accepted_findings) accepts them (a pending security update unless younger than O(security_updates_max_age_days));
     they are listed in RV(findings), apart from the failed controls in RV(failed_checks).
   - Read-only; never changes the host. Runs the same in check mode.
   - Each check runs only when its option is given, so the caller decides what is expected.

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Print the SELinux types of the TCP ports given as arguments, as the loaded policy and local
 changes label them (`semanage port --list`): for each port the type of the narrowest range that
 holds it - a port the policy names (3142 aptcacher_port_t) before the wide range it is in."""
@@ -13,12 +12,12 @@ def port_types(listing, ports):
         if len(fields) < 3 or fields[1] != "tcp":
             continue
         for item in "".join(fields[2:]).split(","):
-            low, _, high = item.partition("-")
-            low, high = int(low), int(high or low)
+            low, dash, high = item.partition("-")
+            low, high = int(low), int(high if dash else low)
             for port in ports:
                 if low <= port <= high and high - low < best[port][1]:
                     best[port] = (fields[0], high - low)
-    return sorted({name for name, _ in best.values()})
+    return sorted({found[0] for found in best.values()})
 
 
 if __name__ == "__main__":
