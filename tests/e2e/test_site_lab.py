@@ -187,7 +187,7 @@ def test_freshclam_updates_through_the_proxy_under_enforcing_selinux(hosts):
         out = on_host("bastion", "since=$(date +%H:%M:%S); systemctl restart clamav-freshclam.service;"
                                  " for i in $(seq 90); do grep -q Freshclam-Update-Test /var/lib/clamav/eks-lab-eicar.hdb"
                                  " && break; sleep 2; done; echo mode=$(getenforce);"
-                                 " echo domain=$(ps -eZ -o label=,comm= | awk '$2 == \"freshclam\" {print $1}');"
+                                 " echo domain=$(ps -e -o label=,comm= | awk '$2 == \"freshclam\" {print $1}');"
                                  " echo arrived=$(grep -c Freshclam-Update-Test /var/lib/clamav/eks-lab-eicar.hdb);"
                                  " ausearch -m AVC -c freshclam -ts $since 2>&1; true").stdout
     finally:
