@@ -33,7 +33,7 @@ ALLOWED = re.compile(r"^(MANIFEST\.json|FILES\.json|README\.md|COPYING|CHANGELOG
                      r"|meta/(runtime|execution-environment)\.yml|meta/ee-(requirements|bindep)\.txt"
                      r"|playbooks/([^/]+|tasks/[^/]+)\.yml|playbooks/templates/[^/]+\.j2"
                      r"|plugins/(modules|callback|filter|test|plugin_utils|module_utils|doc_fragments)/[^/]+\.(py|yml)"
-                     r"|roles/[^/]+/(README\.md|(defaults|vars|handlers|tasks|meta)/[^/]+\.yml|templates/.+)"
+                     r"|roles/[^/]+/(README\.md|(defaults|vars|handlers|tasks|meta)/[^/]+\.yml|templates/.+|files/.+)"
                      r")$")
 
 pytestmark = pytest.mark.skipif(not (RELEASE_BIN / "ansible-galaxy").exists(),
