@@ -39,13 +39,32 @@ def debootstrap(target: Path, packages: list[str], security_updates: bool = Fals
                    check=True, stdout=subprocess.DEVNULL)
     (target / "etc/apt/sources.list").write_text(SOURCES)
     if security_updates:
+        # The archive resolves as it does here (this machine's hosts file and resolver; the root's own
+        # hosts file does not know the mirror): found when the first build's update fetched nothing,
+        # and apt-get update, which only warns on a failed fetch, upgraded nothing. It must fail now.
+        # (the VM's resolv.conf is systemd-resolved's link, dangling in a chroot)
+        saved = {}
+        for name in ("hosts", "resolv.conf"):
+            path = target / "etc" / name
+            saved[name] = ("link", os.readlink(path)) if path.is_symlink() else (
+                ("file", path.read_bytes()) if path.exists() else (None, None))
+            path.unlink(missing_ok=True)
+            shutil.copyfile(f"/etc/{name}", path)
         subprocess.run(["mount", "-t", "proc", "proc", str(target / "proc")], check=True)
         try:
             env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-            for cmd in (["apt-get", "update", "-qq"], ["apt-get", "dist-upgrade", "-y", "-qq"], ["apt-get", "clean"]):
+            for cmd in (["apt-get", "update", "-qq", "--error-on=any"], ["apt-get", "dist-upgrade", "-y", "-qq"],
+                        ["apt-get", "clean"]):
                 subprocess.run(["chroot", str(target), *cmd], check=True, env=env, stdout=subprocess.DEVNULL)
         finally:
             subprocess.run(["umount", str(target / "proc")], check=False)
+            for name, (kind, content) in saved.items():
+                path = target / "etc" / name
+                path.unlink(missing_ok=True)
+                if kind == "link":
+                    path.symlink_to(content)
+                elif kind == "file":
+                    path.write_bytes(content)
         for lists in (target / "var/lib/apt/lists").glob("*"):
             if lists.is_file():
                 lists.unlink()

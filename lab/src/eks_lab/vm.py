@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -25,7 +26,7 @@ VM_DIR = STATE_DIR / "vms"
 GUEST_PROXY = "http://10.0.2.100:3142"
 # Patched at build, as an image pipeline patches an AMI: no security update is pending when a
 # converge starts (applying a few dozen on a TCG guest costs minutes the suite does not have).
-VM_RECIPE = {"suite": images.SUITE, "kind": "vm", "rev": 5, "security_updates": True,
+VM_RECIPE = {"suite": images.SUITE, "kind": "vm", "rev": 6, "security_updates": True,
              "packages": images.BASE_PACKAGES + ["linux-image-amd64", "systemd-resolved", "selinux-basics",
                                                  "selinux-policy-default", "policycoreutils", "ifupdown",
                                                  "isc-dhcp-client"]}
@@ -75,6 +76,10 @@ def _chroot(root: Path, *cmd: str) -> None:
     subprocess.run(["chroot", str(root), *cmd], check=True, stdout=subprocess.DEVNULL)
 
 
+def _version_key(path: Path) -> list:
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", path.name)]
+
+
 def base_image() -> dict:
     """Build (once per recipe) the kernel, initrd and labelled qcow2 base disk."""
     out = STATE_DIR / "images" / f"vm-{images.recipe_hash(VM_RECIPE)}"
@@ -117,8 +122,9 @@ def base_image() -> dict:
     finally:
         subprocess.run(["umount", str(root / "proc")], check=False)
     out.mkdir(parents=True, exist_ok=True)
-    kernel = sorted((root / "boot").glob("vmlinuz-*"))[-1]
-    initrd = sorted((root / "boot").glob("initrd.img-*"))[-1]
+    # the newest kernel (the image's security updates may add one beside the point release's), by version
+    kernel = sorted((root / "boot").glob("vmlinuz-*"), key=_version_key)[-1]
+    initrd = root / "boot" / kernel.name.replace("vmlinuz-", "initrd.img-")
     shutil.copy(kernel, out / "vmlinuz")
     shutil.copy(initrd, out / "initrd.img")
     raw = out / "disk.raw"
