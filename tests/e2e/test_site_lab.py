@@ -3,7 +3,8 @@
 emulated AWS stack, maps two lab VMs to the bastion and jump host, hardens both (the jump host
 only through the bastion), audits, writes per-host reports; then the scheduled-run behaviour of
 playbooks/harden.yml: a no-op rerun, a check-mode drift report that changes nothing, and a run
-that repairs drift while one host of the fleet is unreachable.
+that repairs drift while one host of the fleet is unreachable. Beside those last two (they use one
+core), the selinux role's first enable on a stock image: permissive, relabel, reboot, enforcing.
 
 The tests share one lab and run in file order (each builds on the state the previous left)."""
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 INVENTORY = REPO / "inventories" / "lab"
 LAB_HOSTS = INVENTORY / "lab_vms.yml"
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+PLAIN_VM = "eks-lab-first-enable"
 EICAR = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
 
@@ -147,8 +150,9 @@ def test_site_provisions_maps_hardens_audits_and_reports(first, hosts):
         passed = {c["id"] for c in report["controls"]["checks"] if c["status"] == "pass"}
         # and the kernel booted with audit=1 and a backlog (the auditd role's GRUB arguments; qemu passes them here),
         # and no security update pending (the image was patched at build; the converge applies any newer one)
+        # and process accounting on (the acct unit; a container may not, a VM's kernel does)
         assert {"time-sync", "service:eks-debsums-check.timer", "mount:/dev/shm", "kernel-cmdline",
-                "security-updates"} <= passed, \
+                "security-updates", "service:acct.service"} <= passed, \
             report["controls"]["checks"]
         # no open finding; the signatures are fresh (custom only here: freshclam's last good run)
         assert report["findings"] == [], report["controls"]["checks"]
@@ -279,7 +283,73 @@ def test_site_rerun_is_a_no_op(tmp_path_factory, hosts):
         assert report["status"] == "compliant" and report["drift"] == []
 
 
-def test_drift_report_lists_drift_and_changes_nothing(tmp_path_factory, hosts):
+FIRST_ENABLE_PLAY = """- name: Enable SELinux on a host that never ran it
+  hosts: all
+  gather_facts: true
+  pre_tasks:
+    - name: Package lists, through the lab's proxy (a stock image's are empty)
+      ansible.builtin.apt:
+        update_cache: true
+        cache_valid_time: 3600
+      environment:
+        http_proxy: "{{ eks_platform_package_proxy }}"
+  roles:
+    - role: devsecops.eks_platform.selinux
+      vars:
+        selinux_reboot_allowed: true
+"""
+# boot id, mode, config, kernel arguments, a label, and whether a relabel is pending
+FIRST_ENABLE_STATE = ("cat /proc/sys/kernel/random/boot_id; echo mode=$(getenforce 2>&1); grep ^SELINUX= /etc/selinux/config;"
+                      " echo cmdline=$(cat /proc/cmdline); echo shadow=$(ls -Z /etc/shadow);"
+                      " test -e /.autorelabel && echo relabel-pending; true")
+
+
+def _first_enable(tmp: Path) -> dict:
+    """A stock-image VM (no SELinux labels or kernel arguments; GRUB boots it from its own grub.cfg)
+    through the selinux role with the reboot allowed, twice; its state before and after."""
+    from eks_lab import vm
+    vm.down(PLAIN_VM)
+    info = vm.up(PLAIN_VM, plain=True, timeout=600)
+
+    def state() -> str:
+        return subprocess.run(["ssh", "-q", "-i", info["identity_file"], "-p", str(info["port"]), "-o", "BatchMode=yes",
+                               "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                               "-o", "ConnectTimeout=20", "root@127.0.0.1", FIRST_ENABLE_STATE],
+                              capture_output=True, text=True, check=False, timeout=300).stdout
+
+    inventory, play = tmp / "inventory.yml", tmp / "first_enable.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": {PLAIN_VM: {
+        "ansible_host": "127.0.0.1", "ansible_port": info["port"], "ansible_user": "root",
+        "ansible_ssh_private_key_file": info["identity_file"], "ansible_python_interpreter": "/usr/bin/python3",
+        "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+        "eks_platform_package_proxy": vm.GUEST_PROXY}}}}))
+    play.write_text(FIRST_ENABLE_PLAY)
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", EKS_PLATFORM_REPORT_DIR=str(tmp))
+    before = state()
+    runs = []
+    for _run in range(2):
+        proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(play),
+                               "-i", str(inventory), "-v"], cwd=REPO, env=env, capture_output=True, text=True, check=False,
+                              timeout=2400)
+        runs.append(Run(proc, 0, tmp))
+        (tmp / f"run{len(runs)}.log").write_text(proc.stdout + proc.stderr)
+    return {"before": before, "after": state(), "runs": runs, "log_dir": tmp}
+
+
+@pytest.fixture(scope="module")
+def first_enable(tmp_path_factory) -> Future:
+    """Started in the background by the first test that runs playbooks on the jump host alone: those
+    keep one core busy, the stock-image VM takes the other (serially it would add ~8 min to the suite)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(_first_enable, tmp_path_factory.mktemp("first-enable"))
+    yield future
+    future.cancel()
+    pool.shutdown(wait=True)
+    from eks_lab import vm
+    vm.down(PLAIN_VM)
+
+
+def test_drift_report_lists_drift_and_changes_nothing(tmp_path_factory, hosts, first_enable):
     on_host("jump_host", "setenforce 0 && sed -i 's/^MaxAuthTries .*/MaxAuthTries 10/' /etc/ssh/sshd_config"
                          " && echo tampered >> /etc/issue.net"
                          # another agent's rules (kube-proxy's on a node) and a changed firewall file
@@ -345,3 +415,28 @@ def test_scheduled_run_repairs_drift_and_names_an_unreachable_host(tmp_path_fact
     assert "policy drop" in on_host("jump_host", "nft list chain inet eks_platform input").stdout
     assert on_host("jump_host", "nft list table ip kube_proxy_sim", check=False).returncode == 0
     on_host("jump_host", "rm -f /root/eicar.com && nft delete table ip kube_proxy_sim")
+
+
+def test_selinux_first_enable_on_a_stock_image(first_enable):
+    """A host that never ran SELinux: its first boot with it is permissive and relabels the filesystem
+    (never enforcing on unlabelled files, which would deny every login), then enforcing - through the
+    role's own GRUB drop-in and update-grub, the reboot it is allowed, and SSH all along."""
+    result = first_enable.result(timeout=2400)
+    first, second = result["runs"]
+    before, after = result["before"], result["after"]
+    assert first.rc == 0, first.tail()
+    assert "mode=Disabled" in before and "selinux" not in before.split("cmdline=")[1].split("\n")[0], before
+    assert "shadow=?" in before, before  # unlabelled
+    # one boot later (the relabel's own reboot inside it), enforcing, labelled, booted by GRUB with the drop-in
+    assert before.split()[0] != after.split()[0], (before, after)
+    assert "mode=Enforcing" in after and "SELINUX=enforcing" in after, after
+    assert re.search(r"^cmdline=.*\bsecurity=selinux selinux=1\b", after, re.M), after
+    assert ":shadow_t:" in after and "relabel-pending" not in after, after
+    # the first boot with SELinux was permissive (what the role wrote before the reboot), then enforced live
+    tasks = {block.split("]", 1)[0]: block for block in first.out.split("TASK [devsecops.eks_platform.selinux : ")[1:]}
+    assert "state: permissive" in tasks["Set the SELinux mode and policy"], tasks.get("Set the SELinux mode and policy")
+    assert "changed:" in tasks["Reboot to finish enabling SELinux (only because selinux_reboot_allowed is true)"]
+    assert "SELinux state changed from 'permissive' to 'enforcing'" in tasks["Enforce on the relabelled host"], \
+        tasks["Enforce on the relabelled host"]
+    # and the next run is a no-op: no reboot, nothing to change
+    assert second.rc == 0 and second.recap[PLAIN_VM]["changed"] == 0, second.tail()

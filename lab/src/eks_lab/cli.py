@@ -4,7 +4,7 @@
     eks-lab proxy up|down|status
     eks-lab mirror up|down|status
     eks-lab ctr build|up NAME...|down NAME...|ls
-    eks-lab vm build|up NAME...|down NAME...|ls|check
+    eks-lab vm build|up NAME... [--plain]|down NAME...|ls|check
     eks-lab vm pair FRONT BACK   (two VMs on a private wire; BACK reachable only through FRONT)
     eks-lab pki ensure
 """
@@ -22,14 +22,14 @@ def _print(obj) -> None:
     print(json.dumps(obj, indent=2, sort_keys=True))
 
 
-def _stdout_to_stderr(fn, *args):
+def _stdout_to_stderr(fn, *args, **kwargs):
     """Run fn with file descriptor 1 pointed at stderr, so that whatever image builds and
     launchers print cannot mix with the JSON this command prints (callers parse it)."""
     sys.stdout.flush()
     saved = os.dup(1)
     os.dup2(2, 1)
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)
@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     pv = sub.add_parser("vm", help="lab VMs (qemu, SELinux-capable Debian 12)")
     pv.add_argument("action", choices=["build", "up", "pair", "down", "ls", "check"])
     pv.add_argument("names", nargs="*")
+    pv.add_argument("--plain", action="store_true",
+                    help="up: the stock-image disk (no SELinux labels or kernel arguments), booted through GRUB")
 
     pp = sub.add_parser("pki", help="create (once) the lab PKI used by the Client VPN role")
     pp.add_argument("action", choices=["ensure"])
@@ -108,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             if len(args.names) != 2:
                 p.error("vm pair takes two names: FRONT BACK")
             _print(_stdout_to_stderr(vm.pair, *args.names))
+        elif args.action == "up":
+            _print([_stdout_to_stderr(vm.up, n, plain=args.plain) for n in args.names])
         else:
             _print([_stdout_to_stderr(getattr(vm, args.action), n) for n in args.names])
         return 0

@@ -1,5 +1,8 @@
 """Lab VMs: Debian 12 with the SELinux policy installed and the filesystem labelled, booted
-with qemu (TCG unless KVM really works) on a qcow2 overlay. SSH is forwarded on 127.0.0.1;
+with qemu (TCG unless KVM really works) on a qcow2 overlay. A ``plain`` VM is the same Debian
+as a stock cloud image has it: no SELinux labels, no kernel arguments, booted through GRUB from
+its own /boot/grub/grub.cfg, so a role's GRUB drop-in, update-grub and reboot really change how it
+boots. SSH is forwarded on 127.0.0.1;
 user networking is restricted, so the guest reaches nothing but the lab egress proxy (Squid), which
 it sees at 10.0.2.100:3142.
 
@@ -26,10 +29,14 @@ VM_DIR = STATE_DIR / "vms"
 GUEST_PROXY = "http://10.0.2.100:3142"
 # Patched at build, as an image pipeline patches an AMI: no security update is pending when a
 # converge starts (applying a few dozen on a TCG guest costs minutes the suite does not have).
-VM_RECIPE = {"suite": images.SUITE, "kind": "vm", "rev": 6, "security_updates": True,
+VM_RECIPE = {"suite": images.SUITE, "kind": "vm", "rev": 7, "security_updates": True,
              "packages": images.BASE_PACKAGES + ["linux-image-amd64", "systemd-resolved", "selinux-basics",
                                                  "selinux-policy-default", "policycoreutils", "ifupdown",
-                                                 "isc-dhcp-client"]}
+                                                 "isc-dhcp-client", "grub-pc-bin", "grub2-common"]}
+# GRUB's core for the plain image: it reads the disk's own /boot/grub/grub.cfg (update-grub's output).
+GRUB_MODULES = ["biosdisk", "ext2", "linux", "normal", "configfile", "search", "search_fs_uuid", "search_label",
+                "echo", "test", "serial", "terminal", "gzio", "part_msdos"]
+GRUB_EARLY = "set root=(hd0)\nconfigfile (hd0)/boot/grub/grub.cfg\n"
 MEMORY_MB = int(os.environ.get("EKS_LAB_VM_MEMORY", "1536"))
 LAN_PREFIX = "10.99"
 # Configures the private-segment NIC (MAC 52:54:00:99:...) from the kernel command line.
@@ -112,6 +119,15 @@ def base_image() -> dict:
         "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/usr/local/sbin/eks-lab-lan\n"
         "[Install]\nWantedBy=multi-user.target\n")
     _chroot(root, "systemctl", "enable", "eks-lab-lan.service")
+    out.mkdir(parents=True, exist_ok=True)
+    # the newest kernel (the image's security updates may add one beside the point release's), by version
+    kernel = sorted((root / "boot").glob("vmlinuz-*"), key=_version_key)[-1]
+    initrd = root / "boot" / kernel.name.replace("vmlinuz-", "initrd.img-")
+    # The plain disk first, before anything is labelled: a stock image's boot through GRUB.
+    _grub_boot(root, out, kernel, initrd)
+    _disk(root, out / "disk-plain.qcow2")
+    (root / "etc/default/grub").unlink()
+    shutil.rmtree(root / "boot/grub")
     # The policy is installed; the role makes it enforcing. The image boots permissive.
     selinux_cfg = root / "etc/selinux/config"
     selinux_cfg.write_text("SELINUX=permissive\nSELINUXTYPE=default\n")
@@ -121,20 +137,43 @@ def base_image() -> dict:
         _chroot(root, "setfiles", "-F", "/etc/selinux/default/contexts/files/file_contexts", "/")
     finally:
         subprocess.run(["umount", str(root / "proc")], check=False)
-    out.mkdir(parents=True, exist_ok=True)
-    # the newest kernel (the image's security updates may add one beside the point release's), by version
-    kernel = sorted((root / "boot").glob("vmlinuz-*"), key=_version_key)[-1]
-    initrd = root / "boot" / kernel.name.replace("vmlinuz-", "initrd.img-")
     shutil.copy(kernel, out / "vmlinuz")
     shutil.copy(initrd, out / "initrd.img")
-    raw = out / "disk.raw"
-    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", str(root), str(raw), "4G"], check=True)
-    subprocess.run(["qemu-img", "convert", "-O", "qcow2", str(raw), str(out / "disk.qcow2")], check=True)
-    raw.unlink()
+    _disk(root, out / "disk.qcow2")
     shutil.rmtree(root)
-    info = {"kernel": str(out / "vmlinuz"), "initrd": str(out / "initrd.img"), "disk": str(out / "disk.qcow2")}
+    info = {"kernel": str(out / "vmlinuz"), "initrd": str(out / "initrd.img"), "disk": str(out / "disk.qcow2"),
+            "plain_disk": str(out / "disk-plain.qcow2"), "grub": str(out / "grub.lnx")}
     meta.write_text(json.dumps(info))
     return info
+
+
+def _disk(root: Path, qcow2: Path) -> None:
+    raw = qcow2.with_suffix(".raw")
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", str(root), str(raw), "4G"], check=True)
+    subprocess.run(["qemu-img", "convert", "-O", "qcow2", str(raw), str(qcow2)], check=True)
+    raw.unlink()
+
+
+def _grub_boot(root: Path, out: Path, kernel: Path, initrd: Path) -> None:
+    """GRUB as a stock image has it - its defaults, its modules in /boot/grub, a first grub.cfg that
+    update-grub replaces - and, in the BIOS's place, GRUB's core for qemu to load: lnxboot.img makes
+    core.img a kernel qemu's -kernel boots (the disk has no partition table for a boot sector)."""
+    grub = root / "boot/grub"
+    shutil.copytree(root / "usr/lib/grub/i386-pc", grub / "i386-pc", dirs_exist_ok=True)
+    defaults = (root / "usr/share/grub/default/grub").read_text()
+    for key, value in (("GRUB_TIMEOUT", "0"), ("GRUB_CMDLINE_LINUX", '"console=ttyS0"')):
+        defaults = re.sub(rf"(?m)^{key}=.*$", f"{key}={value}", defaults)
+    (root / "etc/default/grub").write_text(defaults + "GRUB_TERMINAL=console\n")
+    (grub / "grub.cfg").write_text(
+        f"set timeout=0\nmenuentry 'Debian GNU/Linux' {{\n  linux /boot/{kernel.name} root=/dev/vda ro console=ttyS0 quiet\n"
+        f"  initrd /boot/{initrd.name}\n}}\n")
+    (root / "tmp/early.cfg").write_text(GRUB_EARLY)
+    _chroot(root, "grub-mkimage", "-O", "i386-pc", "-o", "/tmp/core.img", "-c", "/tmp/early.cfg",
+            "-p", "(hd0)/boot/grub", *GRUB_MODULES)
+    core = root / "tmp/core.img"
+    (out / "grub.lnx").write_bytes((root / "usr/lib/grub/i386-pc/lnxboot.img").read_bytes() + core.read_bytes())
+    core.unlink()
+    (root / "tmp/early.cfg").unlink()
 
 
 def _free_port() -> int:
@@ -163,12 +202,13 @@ def lan_link(segment: str, index: int) -> dict:
 
 
 def up(name: str, timeout: float = 300, lan: str | None = None, private: bool = False,
-       via: dict | None = None) -> dict:
+       via: dict | None = None, plain: bool = False) -> dict:
     """Boot (or find running) VM `name`; return how to reach it over SSH.
 
     lan: "SEGMENT:INDEX" puts the VM on a private two-VM segment. private: no SSH forward on
-    the host; readiness is then checked through `via` (the other VM's info), like ProxyJump."""
-    info = _start(name, lan, private, via)
+    the host; readiness is then checked through `via` (the other VM's info), like ProxyJump.
+    plain: the stock-image disk (no SELinux labels or kernel arguments), booted through GRUB."""
+    info = _start(name, lan, private, via, plain)
     return info if info.get("boot_seconds") is not None else _wait(info, timeout, via)
 
 
@@ -184,7 +224,7 @@ def pair(front: str, back: str, timeout: float = 300) -> list[dict]:
     return [first, second]
 
 
-def _start(name: str, lan: str | None, private: bool, via: dict | None) -> dict:
+def _start(name: str, lan: str | None, private: bool, via: dict | None, plain: bool = False) -> dict:
     """Start qemu for `name` unless it already answers; does not wait for SSH."""
     vm_dir = VM_DIR / name
     state = vm_dir / "state.json"
@@ -196,10 +236,12 @@ def _start(name: str, lan: str | None, private: bool, via: dict | None) -> dict:
         down(name)
     if private and not (lan and via):
         raise ValueError("a private VM needs a lan segment and a VM to reach it through (via)")
+    if plain and lan:
+        raise ValueError("a plain VM boots what its own GRUB passes: no lab segment (its address is a kernel argument)")
     img = base_image()
     vm_dir.mkdir(parents=True, exist_ok=True)
     overlay = vm_dir / "overlay.qcow2"
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", img["disk"], str(overlay)], check=True)
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", img["plain_disk" if plain else "disk"], str(overlay)], check=True)
     port = None if private else _free_port()
     accel = "kvm" if kvm_works() else "tcg"
     proxy_port = int(os.environ.get("EKS_LAB_PROXY_PORT", "3142"))
@@ -219,13 +261,15 @@ def _start(name: str, lan: str | None, private: bool, via: dict | None) -> dict:
         append += f" eks_lab.lan={link['address']}/{link['prefix']}"
         net_args += ["-netdev", f"socket,id=n1,udp=127.0.0.1:{link['udp_peer']},localaddr=127.0.0.1:{link['udp_local']}",
                      "-device", f"virtio-net-pci,netdev=n1,mac={link['mac']}"]
+    # plain: GRUB's core in the BIOS's place; the kernel and its arguments are what the disk's grub.cfg says
+    boot = ["-kernel", img["grub"]] if plain else ["-kernel", img["kernel"], "-initrd", img["initrd"], "-append", append]
     subprocess.run(["qemu-system-x86_64", "-name", name, "-machine", "q35", "-accel", accel, "-cpu", "max",
-                    "-m", str(MEMORY_MB), "-smp", "2", "-kernel", img["kernel"], "-initrd", img["initrd"],
-                    "-append", append, "-drive", f"file={overlay},if=virtio,format=qcow2", *net_args,
+                    "-m", str(MEMORY_MB), "-smp", "2", *boot,
+                    "-drive", f"file={overlay},if=virtio,format=qcow2", *net_args,
                     "-display", "none", "-serial", f"file:{vm_dir / 'console.log'}",
                     "-daemonize", "-pidfile", str(vm_dir / "qemu.pid")], check=True)
     info = {"name": name, "address": "127.0.0.1" if port else None, "port": port, "identity_file": str(key),
-            "accel": accel, "proxy": GUEST_PROXY, "lan": link, "started": time.time(), "boot_seconds": None, "reused": False}
+            "accel": accel, "proxy": GUEST_PROXY, "lan": link, "plain": plain, "started": time.time(), "boot_seconds": None, "reused": False}
     state.write_text(json.dumps(info))
     return info
 
