@@ -8,6 +8,15 @@ bash scripts/install.sh
 . .venv/bin/activate
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0
 
+# The lab VM image (debootstrap from Debian's archive, about 4 min, much of it waiting on the network)
+# is built in the background while the checks and the first part run; the end-to-end part needs it.
+build_pid=""
+if eks-lab vm check >/dev/null 2>&1; then
+    mkdir -p .lab
+    eks-lab vm build > .lab/vm-build.log 2>&1 &
+    build_pid=$!
+fi
+
 echo "== role READMEs generated from argument specs are fresh"
 python scripts/role_docs.py --check
 
@@ -28,6 +37,9 @@ bash scripts/lab-services.sh
 rc=0
 echo "== pytest 1/2: unit, integration (moto), release (built tarball), molecule scenarios (containers) - two files at a time"
 python -m pytest -ra -n 2 --dist loadfile tests/unit tests/integration tests/release tests/molecule "$@" || rc=$?
+if [ -n "$build_pid" ] && ! wait "$build_pid"; then
+    echo "the lab VM image build failed (.lab/vm-build.log); the end-to-end part tries again:"; tail -20 .lab/vm-build.log
+fi
 echo "== pytest 2/2: end to end (lab VMs)"
 python -m pytest -ra tests/e2e "$@" || rc=$?
 exit "$rc"

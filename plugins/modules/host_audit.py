@@ -50,6 +50,10 @@ options:
       skip_reason:
         description: When set, the check is reported as C(skip) with this reason instead of run.
         type: str
+      skip_in_container:
+        description: When set and the host is a container, the check is reported as C(skip) with this reason (a unit
+          that drives a kernel feature a container may not use).
+        type: str
   files:
     description: Files that must exist, optionally with a mode, each with its control id.
     type: list
@@ -458,6 +462,10 @@ def check_services(audit, services):
         if svc.get("skip_reason"):
             audit.add("service:%s" % svc["name"], svc["control"], False, svc["skip_reason"], skip=True)
             continue
+        if svc.get("skip_in_container") and audit.container():
+            audit.add("service:%s" % svc["name"], svc["control"], False, "a %s container: %s" % (
+                audit.container(), svc["skip_in_container"]), skip=True)
+            continue
         rc, out = audit.run("systemctl", "is-active", svc["name"])
         audit.add("service:%s" % svc["name"], svc["control"], rc == 0, "%s %s" % (svc["name"], out))
 
@@ -849,7 +857,7 @@ def main():
             audit_keys=dict(type="list", elements="str", no_log=False),
             services=dict(type="list", elements="dict", options=dict(
                 name=dict(type="str", required=True), control=dict(type="str", required=True),
-                skip_reason=dict(type="str"))),
+                skip_reason=dict(type="str"), skip_in_container=dict(type="str"))),
             files=dict(type="list", elements="dict", options=dict(
                 path=dict(type="path", required=True), control=dict(type="str", required=True),
                 mode=dict(type="str"))),

@@ -67,6 +67,21 @@ def test_skipped_service_is_reported_with_its_reason():
     assert res["failed_checks"] == []
 
 
+def test_a_unit_a_container_may_not_run_is_skipped_there_only(tmp_path, monkeypatch):
+    """Process accounting needs CAP_SYS_PACCT, which a container lacks: skipped there with the reason,
+    checked (and failing when inactive) on a host with a kernel of its own."""
+    bindir = tmp_path / "bin"
+    _fake_bin(bindir, "systemctl", "echo inactive; exit 3\n")
+    monkeypatch.setenv("PATH", "%s:%s" % (bindir, os.environ["PATH"]))
+    spec = {"services": [{"name": "acct.service", "control": "AU-2", "skip_in_container": "no CAP_SYS_PACCT"}]}
+    monkeypatch.setattr(host_audit.Audit, "container", lambda self: None)
+    res = run_module(host_audit.main, spec)
+    assert res["failed_checks"] == ["service:acct.service"] and res["checks"][0]["detail"] == "acct.service inactive"
+    monkeypatch.setattr(host_audit.Audit, "container", lambda self: "docker")
+    res = run_module(host_audit.main, spec)
+    assert res["checks"][0]["status"] == "skip" and res["checks"][0]["detail"] == "a docker container: no CAP_SYS_PACCT"
+
+
 def test_reads_findings_the_role_scripts_log(tmp_path, monkeypatch):
     bindir = tmp_path / "bin"
     # What aide --check prints for a changed and an added file (exit 5: changes found).
@@ -450,18 +465,17 @@ def test_kernel_command_line_pending_from_the_grub_drop_in(tmp_path, monkeypatch
 
 
 def test_selinux_port_types_take_the_narrowest_range():
-    """The clamav role's helper reads `semanage port --list`: the proxy's port is the type the policy
+    """The clamav role's helper reads the policy's port list (libsemanage): the proxy's port is the type the policy
     names for it, not the wide range it falls in; an unnamed port is unreserved_port_t."""
     import importlib.util
     spec = importlib.util.spec_from_file_location("ports", REPO / "roles/clamav/files/selinux-port-types.py")
     ports = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ports)
-    listing = ("aptcacher_port_t               tcp      3142\n"
-               "http_cache_port_t              tcp      8080, 8118, 8123, 10001-10010\n"
-               "http_port_t                    tcp      80, 81, 443, 488, 8008, 8009, 8443, 9000\n"
-               "squid_port_t                   tcp      3128, 3401, 4827\n"
-               "squid_port_t                   udp      3401, 4827\n"
-               "unreserved_port_t              tcp      61000-65535, 1024-32767\n")
+    # (type, protocol, low, high) as libsemanage lists Debian 12's policy ports
+    listing = [("aptcacher_port_t", "tcp", 3142, 3142), ("http_cache_port_t", "tcp", 8080, 8080),
+               ("http_cache_port_t", "tcp", 10001, 10010), ("http_port_t", "tcp", 80, 80),
+               ("squid_port_t", "tcp", 3128, 3128), ("squid_port_t", "udp", 3401, 3401),
+               ("unreserved_port_t", "tcp", 61000, 65535), ("unreserved_port_t", "tcp", 1024, 32767)]
     assert ports.port_types(listing, [3142]) == ["aptcacher_port_t"]
     assert ports.port_types(listing, [3128, 10005]) == ["http_cache_port_t", "squid_port_t"]
     assert ports.port_types(listing, [3999]) == ["unreserved_port_t"]

@@ -167,3 +167,14 @@ def test_pending_security_updates_applied_at_converge(host):  # NIST SI-2
         pytest.skip("the security archive had no update for the container image's packages: nothing was applied")
     # the state file host_audit ages them by holds only what is still pending: nothing
     assert host.file("/var/lib/eks-platform/security-pending").content_string == ""
+
+
+def test_process_accounting_installed_rotated_and_skipped_in_a_container(host):  # NIST AU-2, AU-12
+    """Installed with its daily rotation (the package's job; no second logrotate stanza); the unit is
+    left alone in a container, which may not turn accounting on (no CAP_SYS_PACCT)."""
+    assert host.package("acct").is_installed
+    assert host.file("/etc/cron.daily/acct").exists
+    assert not host.file("/etc/logrotate.d/acct").exists
+    assert host.service("acct").is_enabled
+    # the kernel refuses it here, which is why the role does not start it in a container
+    assert "Operation not permitted" in host.run("accton /var/log/account/pacct").stderr
