@@ -3,7 +3,7 @@
 
 Prints: full converge time of playbooks/harden.yml, the no-op rerun time (target <= 25% of the
 converge), the AIDE scheduled-check time (target < 10 s), the ClamAV scheduled-scan time, and
-the Lynis hardening index before and after. Asserts nothing.
+the Lynis hardening index before and after, with the suggestions left. Asserts nothing.
 
     .venv/bin/python benchmarks/harden.py [--no-lynis] [--profile]
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from _harden_run import REPO, harden, recap
 
 sys.path.insert(0, str(REPO / "lab" / "src"))
-from eks_lab import proxy, vm  # noqa: E402
+from eks_lab import mirror, proxy, vm  # noqa: E402
 
 NAME = "bench-harden"
 
@@ -35,10 +35,13 @@ def ssh(info: dict, cmd: str) -> tuple[float, str]:
     return time.monotonic() - t0, out.stdout + out.stderr
 
 
-def lynis_index(info: dict) -> str:
-    _elapsed, out = ssh(info, "lynis audit system --quick --no-colors 2>/dev/null | grep -i 'hardening index'")
-    m = re.search(r"index\s*:\s*(\d+)", out)
-    return m.group(1) if m else "n/a"
+def lynis_index(info: dict) -> tuple[str, list[str]]:
+    """The hardening index, and the suggestions left (test id: text) from Lynis' report file."""
+    _elapsed, out = ssh(info, "lynis audit system --quick --no-colors >/dev/null 2>&1;"
+                              " grep -E '^(hardening_index|suggestion\\[\\])=' /var/log/lynis-report.dat")
+    m = re.search(r"^hardening_index=(\d+)", out, re.M)
+    suggestions = [line.split("=", 1)[1] for line in out.splitlines() if line.startswith("suggestion[]=")]
+    return (m.group(1) if m else "n/a"), suggestions
 
 
 def play(inventory: str, profile: bool = False) -> tuple[float, str]:
@@ -67,7 +70,7 @@ def main() -> None:
         if lynis:
             ssh(info, f"http_proxy={vm.GUEST_PROXY} apt-get -qq update && "
                       f"http_proxy={vm.GUEST_PROXY} apt-get -qq install -y lynis")
-            before = lynis_index(info)
+            before, _suggestions = lynis_index(info)
         with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as inv:
             inv.write(f"""bastion:
   hosts:
@@ -81,7 +84,7 @@ def main() -> None:
   vars:
     eks_platform_package_proxy: {vm.GUEST_PROXY}
     clamav_official_databases: []
-    clamav_custom_database_urls: [{vm.GUEST_PROXY}/clamav/eks-lab-eicar.hdb]
+    clamav_custom_database_urls: [{mirror.url(mirror.default_bind())}]
     baseline_firewall_ssh_sources: [10.0.2.2/32]
     fluentd_install_package: false
 """)
@@ -89,8 +92,9 @@ def main() -> None:
         rerun, recap2 = play(inv.name, profile="--profile" in sys.argv[1:])
         aide, _aide_out = ssh(info, "systemctl start eks-aide-check.service")
         scan, _scan_out = ssh(info, "systemctl start eks-clamav-scan.service")
+        suggestions: list[str] = []
         if lynis:
-            after = lynis_index(info)
+            after, suggestions = lynis_index(info)
     finally:
         vm.down(NAME)
     print(f"accel                     {info['accel']}")
@@ -100,6 +104,10 @@ def main() -> None:
     print(f"AIDE scheduled check      {aide:7.1f} s   (target < 10 s)")
     print(f"ClamAV scheduled scan     {scan:7.1f} s")
     print(f"Lynis hardening index     {f'{before} -> {after}' if before else 'not measured (--no-lynis)'}")
+    if suggestions:
+        print(f"Lynis suggestions left    {len(suggestions)}")
+        for line in suggestions:
+            print(f"  {line}")
 
 
 if __name__ == "__main__":
