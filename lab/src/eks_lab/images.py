@@ -9,9 +9,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import STATE_DIR
 
 MIRROR = os.environ.get("EKS_LAB_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+# Root filesystems are built outside the checkout: while the VM image builds (in the background of
+# the test command) its root has /proc mounted, and ansible-galaxy's build walks the whole checkout.
+BUILD_DIR = Path(os.environ.get("EKS_LAB_BUILD_DIR", "/var/tmp/eks-lab-build"))
 SUITE = "bookworm"
 # Like a stock cloud image: sshd, sudo, python3 - none of the hardening packages.
 BASE_PACKAGES = ["systemd", "systemd-sysv", "dbus", "python3", "python3-apt", "ca-certificates", "procps",
@@ -88,7 +90,7 @@ def container_image() -> str:
     tag = f"eks-lab/debian12-systemd:{recipe_hash(CONTAINER_RECIPE)}"
     if subprocess.run(["docker", "image", "inspect", tag], capture_output=True, check=False).returncode == 0:
         return tag
-    root = STATE_DIR / "build" / "container-rootfs"
+    root = BUILD_DIR / "container-rootfs"
     debootstrap(root, BASE_PACKAGES)
     # ssh host keys are regenerated at first start by a oneshot unit.
     (root / "etc/systemd/system/regenerate-ssh-host-keys.service").write_text(

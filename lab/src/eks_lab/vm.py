@@ -93,7 +93,7 @@ def base_image() -> dict:
     meta = out / "image.json"
     if meta.exists():
         return json.loads(meta.read_text())
-    root = STATE_DIR / "build" / "vm-rootfs"
+    root = images.BUILD_DIR / "vm-rootfs"
     images.debootstrap(root, VM_RECIPE["packages"], security_updates=VM_RECIPE["security_updates"])
     (root / "etc/fstab").write_text("/dev/vda / ext4 defaults 0 1\n")
     (root / "etc/hostname").write_text("eks-lab-vm\n")
