@@ -4,7 +4,8 @@ emulated AWS stack, maps two lab VMs to the bastion and jump host, hardens both 
 only through the bastion), audits, writes per-host reports; then the scheduled-run behaviour of
 playbooks/harden.yml: a no-op rerun, a check-mode drift report that changes nothing, and a run
 that repairs drift while one host of the fleet is unreachable. Beside those last two (they use one
-core), the selinux role's first enable on a stock image: permissive, relabel, reboot, enforcing.
+core), the selinux role's first enable on a stock image: permissive, relabel, reboot, enforcing
+(where KVM works or with EKS_LAB_FULL_VM=1: on TCG it costs the suite ~5 min, FIRST_ENABLE_SKIP).
 
 The tests share one lab and run in file order (each builds on the state the previous left)."""
 from __future__ import annotations
@@ -336,10 +337,27 @@ def _first_enable(tmp: Path) -> dict:
     return {"before": before, "after": state(), "runs": runs, "log_dir": tmp}
 
 
+# On TCG the stock-image VM's first enable (boot, a ~10-minute first run with the relabel and two
+# reboots, a second run) shares the two cores with the drift and repair runs and slowed them by ~5 min:
+# with it the suite took 74.7 min here and did not finish within CI's 90 minutes (stop 24).
+FIRST_ENABLE_SKIP = ("on TCG the stock-image VM's relabel and two reboots slow the drift and repair runs by ~5 min,"
+                     " over the suite's 70-minute budget; it runs where KVM works or with EKS_LAB_FULL_VM=1")
+
+
+def _first_enable_skipped() -> str | None:
+    if os.environ.get("EKS_LAB_FULL_VM") == "1":
+        return None
+    from eks_lab import vm
+    return None if vm.kvm_works() else FIRST_ENABLE_SKIP
+
+
 @pytest.fixture(scope="module")
-def first_enable(tmp_path_factory) -> Future:
+def first_enable(tmp_path_factory) -> Future | None:
     """Started in the background by the first test that runs playbooks on the jump host alone: those
     keep one core busy, the stock-image VM takes the other (serially it would add ~8 min to the suite)."""
+    if _first_enable_skipped():
+        yield None
+        return
     pool = ThreadPoolExecutor(max_workers=1)
     future = pool.submit(_first_enable, tmp_path_factory.mktemp("first-enable"))
     yield future
@@ -421,6 +439,8 @@ def test_selinux_first_enable_on_a_stock_image(first_enable):
     """A host that never ran SELinux: its first boot with it is permissive and relabels the filesystem
     (never enforcing on unlabelled files, which would deny every login), then enforcing - through the
     role's own GRUB drop-in and update-grub, the reboot it is allowed, and SSH all along."""
+    if first_enable is None:
+        pytest.skip(_first_enable_skipped())
     result = first_enable.result(timeout=2400)
     first, second = result["runs"]
     before, after = result["before"], result["after"]
