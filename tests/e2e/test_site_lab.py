@@ -345,10 +345,8 @@ FIRST_ENABLE_SKIP = ("on TCG the stock-image VM's relabel and two reboots slow t
 
 
 def _first_enable_skipped() -> str | None:
-    if os.environ.get("EKS_LAB_FULL_VM") == "1":
-        return None
     from eks_lab import vm
-    return None if vm.kvm_works() else FIRST_ENABLE_SKIP
+    return vm.too_slow_on_tcg(FIRST_ENABLE_SKIP)
 
 
 @pytest.fixture(scope="module")

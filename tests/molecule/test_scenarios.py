@@ -51,10 +51,10 @@ SLOW_ON_TCG = {
 
 
 def _too_slow(name: str) -> str | None:
-    if name not in SLOW_ON_TCG or os.environ.get("EKS_LAB_FULL_VM") == "1":
+    if name not in SLOW_ON_TCG:
         return None
     from eks_lab import vm
-    return None if vm.kvm_works() else SLOW_ON_TCG[name]
+    return vm.too_slow_on_tcg(SLOW_ON_TCG[name])
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

@@ -64,6 +64,14 @@ def unavailable_reason() -> str | None:
     return None
 
 
+def too_slow_on_tcg(reason: str) -> str | None:
+    """`reason` when a test whose VM minutes do not pay for themselves on TCG should skip: None where
+    KVM works or with EKS_LAB_FULL_VM=1 (the tests' opt-in to every VM test)."""
+    if os.environ.get("EKS_LAB_FULL_VM") == "1" or kvm_works():
+        return None
+    return reason
+
+
 def kvm_works() -> bool:
     """/dev/kvm can exist and still hang stock kernels (a PVM module): try it, briefly."""
     # Only an explicit opt-in makes the probe worth running: its success alone does not prove
