@@ -370,6 +370,9 @@ def test_drift_report_lists_drift_and_changes_nothing(tmp_path_factory, hosts, f
                          " && echo tampered >> /etc/issue.net"
                          # another agent's rules (kube-proxy's on a node) and a changed firewall file
                          " && nft add table ip kube_proxy_sim && echo '# drift' >> /etc/nftables.conf"
+                         # a boolean off until the next boot (still on at boot), a timer not started at boot
+                         " && setsebool clamav_read_all_non_security_files_clamscan off"
+                         " && systemctl disable eks-debsums-check.timer"
                          f" && printf '%s' '{EICAR}' > /root/eicar.com"
                          " && systemctl start eks-aide-check.service eks-clamav-scan.service")
     # The jump host only: the bastion shares the two cores and is compliant (the rerun proved it).
@@ -378,7 +381,7 @@ def test_drift_report_lists_drift_and_changes_nothing(tmp_path_factory, hosts, f
     report = drift.report(hosts["jump_host"])
     assert report["status"] == "drift-detected" and report["run"]["mode"] == "check"
     roles = {d["role"] for d in report["drift"]}
-    assert {"baseline", "selinux"} <= roles, report["drift"]
+    assert {"baseline", "selinux", "clamav"} <= roles, report["drift"]
     failed = {c["id"] for c in report["controls"]["checks"] if c["status"] == "fail"}
     assert {"selinux-mode", "sshd-effective"} <= failed, failed
     assert report["selinux_mode"] == "Permissive"
@@ -393,6 +396,7 @@ def test_drift_report_lists_drift_and_changes_nothing(tmp_path_factory, hosts, f
     # Nothing changed on the host, and the compliant bastion reports no drift.
     assert on_host("jump_host", "getenforce").stdout.strip() == "Permissive"
     assert "MaxAuthTries 10" in on_host("jump_host", "cat /etc/ssh/sshd_config").stdout
+    assert on_host("jump_host", "systemctl is-enabled eks-debsums-check.timer", check=False).stdout.strip() == "disabled"
 
 
 def test_scheduled_run_repairs_drift_and_names_an_unreachable_host(tmp_path_factory, hosts):
@@ -426,6 +430,8 @@ def test_scheduled_run_repairs_drift_and_names_an_unreachable_host(tmp_path_fact
     assert {"baseline", "selinux"} <= {d["role"] for d in report["drift"]}
     assert report["controls"]["failed"] == 0 and report["selinux_mode"] == "Enforcing"
     assert on_host("jump_host", "getenforce").stdout.strip() == "Enforcing"
+    assert on_host("jump_host", "getsebool clamav_read_all_non_security_files_clamscan").stdout.strip().endswith("--> on")
+    assert on_host("jump_host", "systemctl is-enabled eks-debsums-check.timer").stdout.strip() == "enabled"
     assert "MaxAuthTries 3" in on_host("jump_host", "sshd -T | grep -i maxauthtries").stdout.replace("maxauthtries", "MaxAuthTries")
     # The firewall was reloaded (its file had drifted) replacing only its own table.
     assert "policy drop" in on_host("jump_host", "nft list chain inet eks_platform input").stdout

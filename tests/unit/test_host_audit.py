@@ -519,3 +519,23 @@ def test_security_updates_finding_after_the_grace(tmp_path, monkeypatch):
     # nothing pending
     (tmp_path / "simulate").write_text("Reading package lists...\n")
     assert run_module(host_audit.main, {"security_updates_file": str(state)})["checks"][0]["detail"] == "no security update pending"
+
+
+def test_services_are_read_in_one_systemctl_call(tmp_path, monkeypatch):
+    """systemctl is-active prints one state per unit, in order, and exits non-zero when one is not
+    active: each unit gets its own state, with one call for all."""
+    bindir, calls = tmp_path / "bin", tmp_path / "calls"
+    _fake_bin(bindir, "systemctl", 'echo "$*" >>%s; printf "active\\nfailed\\nactive\\n"; exit 3\n' % calls)
+    monkeypatch.setenv("PATH", "%s:%s" % (bindir, os.environ["PATH"]))
+    monkeypatch.setattr(host_audit.Audit, "container", lambda self: None)
+    res = run_module(host_audit.main, {"services": [
+        {"name": "auditd.service", "control": "AU-12"},
+        {"name": "fluentd.service", "control": "AU-4", "skip_reason": "not installable here"},
+        {"name": "clamav-daemon.service", "control": "SI-3"},
+        {"name": "eks-aide-check.timer", "control": "SI-7"}]})
+    assert [(c["id"], c["status"], c["detail"]) for c in res["checks"]] == [
+        ("service:auditd.service", "pass", "auditd.service active"),
+        ("service:fluentd.service", "skip", "not installable here"),
+        ("service:clamav-daemon.service", "fail", "clamav-daemon.service failed"),
+        ("service:eks-aide-check.timer", "pass", "eks-aide-check.timer active")]
+    assert calls.read_text() == "is-active -- auditd.service clamav-daemon.service eks-aide-check.timer\n"
