@@ -27,6 +27,17 @@ def test_password_policy(host):  # NIST IA-5; CIS 5.5.1
     assert "minlen = 14" in host.file("/etc/security/pwquality.conf").content_string
 
 
+def test_sha_crypt_hashes_with_the_rounds_set(host):  # Lynis AUTH-9230
+    # chpasswd told to use SHA512 (no PAM then) takes its rounds from login.defs
+    user = "molecule-hash"
+    host.run_expect([0], f"useradd -M -s /usr/sbin/nologin {user}")
+    try:
+        assert host.run(f"echo '{user}:Unused-pass-4711' | chpasswd --crypt-method SHA512").rc == 0
+        assert host.run(f"getent shadow {user}").stdout.split(":")[1].startswith("$6$rounds=65536$")
+    finally:
+        host.run(f"userdel {user}")
+
+
 def test_sudo_logs_every_command(host):  # NIST AU-2; CIS 5.3.x
     assert host.run("visudo -cf /etc/sudoers.d/00-eks-platform").rc == 0
     sudoers = host.file("/etc/sudoers.d/00-eks-platform").content_string
@@ -38,6 +49,9 @@ def test_sudo_logs_every_command(host):  # NIST AU-2; CIS 5.3.x
 def test_sensitive_file_permissions(host):  # NIST AC-6; CIS 6.1.x
     assert host.file("/etc/shadow").mode == 0o640
     assert host.file("/etc/shadow").group == "shadow"
+    for cron in ("d", "hourly", "daily", "weekly", "monthly"):  # CIS Debian 12 2.4.1.3-2.4.1.7
+        d = host.file(f"/etc/cron.{cron}")
+        assert d.is_directory and d.mode == 0o700 and d.user == "root", cron
 
 
 def test_sysctl_file_restored(host):  # NIST SC-7; CIS 3.x
