@@ -465,7 +465,8 @@ def check_services(audit, services):
             return "a %s container: %s" % (audit.container(), svc["skip_in_container"])
         return None
 
-    names = [svc["name"] for svc in services if not skip(svc)]
+    reasons = dict((svc["name"], skip(svc)) for svc in services)
+    names = [svc["name"] for svc in services if not reasons[svc["name"]]]
     states = {}
     if names:
         # One systemctl for all of them (each command costs on a slow host): one state per unit, in order.
@@ -473,7 +474,7 @@ def check_services(audit, services):
         lines = out.splitlines() if rc is not None else []
         states = dict(zip(names, [line.strip() for line in lines] if len(lines) == len(names) else [out] * len(names)))
     for svc in services:
-        reason = skip(svc)
+        reason = reasons[svc["name"]]
         if reason:
             audit.add("service:%s" % svc["name"], svc["control"], False, reason, skip=True)
         else:
